@@ -1,0 +1,134 @@
+"""The Finding model and the registry of checks.
+
+A check is a function `(ctx: CheckContext) -> list[Finding]` registered with `@check(...)` in a module
+of lib/checks/. The Overview, the CLI, alerts and the weekly report all read the same Findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from lib.errors import describe
+
+
+class Severity(IntEnum):
+    OK = 0
+    INFO = 1
+    WARNING = 2
+    CRITICAL = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}: use ok, info, warning or critical") from None
+
+
+@dataclass(frozen=True)
+class Action:
+    """A maintenance action that fixes a finding: the exact SQL it would run, already quoted."""
+
+    kind: str  # vacuum, analyze, reindex, drop_index, create_index, refresh_matview, ...
+    sql: str
+    lock: str = ""  # the lock it takes and what that blocks, in words
+    concurrently: bool = False  # must run outside a transaction block
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: Severity
+    object: str
+    title: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    recommendation: str = ""
+    action: Action | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = self.severity.label
+        return data
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    title: str
+    category: str
+    func: Callable[[CheckContext], list[Finding]]
+
+
+@dataclass
+class CheckContext:
+    db: Any  # lib.db.Database
+    thresholds: Any  # lib.config.Thresholds
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def caps(self):
+        return self.db.capabilities
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Collect once per run what several checks read (one query, many checks)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+@dataclass
+class CheckRun:
+    findings: list[Finding]
+    errors: dict[str, str]  # check id -> sentence, for checks that could not run
+
+    def worst(self) -> Severity:
+        return max((f.severity for f in self.findings), default=Severity.OK)
+
+    def by_severity(self) -> dict[Severity, list[Finding]]:
+        grouped: dict[Severity, list[Finding]] = {s: [] for s in sorted(Severity, reverse=True)}
+        for finding in self.findings:
+            grouped[finding.severity].append(finding)
+        return grouped
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def check(check_id: str, title: str, category: str = "general"):
+    def register(func: Callable[[CheckContext], list[Finding]]):
+        if check_id in REGISTRY:
+            raise ValueError(f"check {check_id} registered twice")
+        REGISTRY[check_id] = CheckSpec(check_id, title, category, func)
+        return func
+
+    return register
+
+
+def load_checks() -> dict[str, CheckSpec]:
+    import lib.checks  # noqa: F401 - importing registers every check module
+
+    return REGISTRY
+
+
+def run_checks(ctx: CheckContext, only: Iterable[str] | None = None) -> CheckRun:
+    """Run every check (or those whose id starts with one of `only`); one failing check never stops the rest."""
+    specs = load_checks().values()
+    if only:
+        prefixes = tuple(only)
+        specs = [s for s in specs if s.id.startswith(prefixes)]
+    findings: list[Finding] = []
+    errors: dict[str, str] = {}
+    for spec in specs:
+        try:
+            findings.extend(spec.func(ctx))
+        except Exception as exc:  # noqa: BLE001 - a check's failure is reported, not raised
+            errors[spec.id] = describe(exc).line()
+    findings.sort(key=lambda f: (-f.severity, f.check, f.object))
+    return CheckRun(findings, errors)

@@ -1,0 +1,130 @@
+"""pgpulse's own store: audit log, statistics snapshots, alert state. Never the monitored database.
+
+A SQLite file under the data home by default, or a PostgreSQL database when `store_url` (secrets.toml
+`[pgpulse] store_url`) or PGPULSE_STORE_URL is set. The schema is versioned by the numbered files of
+lib/migrations/ (NNNN_name.sql), applied in order once each. Migrations are written in SQL both
+dialects accept; `{{ID}}` stands for an auto-incrementing primary key. Statements here use `:name`
+parameters in both dialects.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+ID_TYPES = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "postgres": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}
+NAMED_PARAM = re.compile(r"(?<![:\w]):([a-zA-Z_]\w*)")
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = MIGRATION_NAME.match(path.name)
+        if not match:
+            raise StoreError(f"migration {path.name} is not named NNNN_name.sql")
+        found.append((int(match[1]), path.stem, path.read_text()))
+    versions = [v for v, _, _ in found]
+    if len(versions) != len(set(versions)):
+        raise StoreError("two migrations share a number")
+    return found
+
+
+def split_script(script: str) -> list[str]:
+    # Migrations are plain DDL: no semicolons inside strings or bodies, so a split on ';' is exact.
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+class Store:
+    def __init__(self, target: str | Path):
+        self.target = str(target)
+        self.dialect = "postgres" if self.target.startswith(("postgres://", "postgresql://")) else "sqlite"
+        self._lock = threading.Lock()
+        self._conn = self._connect()
+        self.migrate()
+
+    def _connect(self):
+        if self.dialect == "postgres":
+            import psycopg
+
+            return psycopg.connect(self.target, autocommit=True, application_name="pgpulse-store")
+        Path(self.target).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.target, check_same_thread=False, timeout=10, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    def _sql(self, statement: str) -> str:
+        return NAMED_PARAM.sub(r"%(\1)s", statement) if self.dialect == "postgres" else statement
+
+    def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
+        with self._lock:
+            self._conn.execute(self._sql(statement), dict(params or {}))
+
+    def query(self, statement: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            cur = self._conn.execute(self._sql(statement), dict(params or {}))
+            names = [d[0] for d in cur.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _execute_unlocked(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
+        self._conn.execute(self._sql(statement), dict(params or {}))
+
+    def applied_versions(self) -> set[int]:
+        return {r["version"] for r in self.query("SELECT version FROM pgpulse_schema_migrations")}
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet applied, each in its own transaction; returns their names."""
+        self.execute("CREATE TABLE IF NOT EXISTS pgpulse_schema_migrations "
+                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)")
+        done = self.applied_versions()
+        applied = []
+        for version, name, script in migrations():
+            if version in done:
+                continue
+            with self.transaction():
+                for statement in split_script(script.replace("{{ID}}", ID_TYPES[self.dialect])):
+                    self._execute_unlocked(statement)
+                self._execute_unlocked(
+                    "INSERT INTO pgpulse_schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
+                    {"v": version, "n": name, "t": time.time()})
+            applied.append(name)
+        return applied
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def default_store_path() -> Path:
+    from lib.config import data_home
+
+    return data_home() / "pgpulse.db"
+
+
+def open_store(store_url: str | None = None) -> Store:
+    return Store(store_url or default_store_path())

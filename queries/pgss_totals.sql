@@ -1,0 +1,12 @@
+-- Statement load in this database since pg_stat_statements was last reset; the app's own statements left out.
+SELECT
+    count(*)                                                       AS statements,
+    coalesce(sum(s.calls), 0)                                      AS calls,
+    coalesce(sum(s.total_exec_time), 0)                            AS total_exec_ms,
+    count(*) FILTER (WHERE s.mean_exec_time > %(slow_ms)s)         AS slow_statements,
+    (SELECT stats_reset FROM {pgss}.pg_stat_statements_info)       AS stats_reset,
+    (SELECT dealloc FROM {pgss}.pg_stat_statements_info)           AS evicted
+  FROM {pgss}.pg_stat_statements s
+ WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+   AND s.toplevel
+   AND s.query NOT LIKE '/* pgpulse */%%'

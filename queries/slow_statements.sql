@@ -1,0 +1,22 @@
+-- Statements of this database whose mean execution time is above the slow threshold, worst load first.
+WITH mine AS (
+    SELECT s.*
+      FROM {pgss}.pg_stat_statements s
+     WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND s.toplevel
+       AND s.query NOT LIKE '/* pgpulse */%%'
+)
+SELECT
+    m.queryid,
+    m.query,
+    r.rolname                       AS role,
+    m.calls,
+    m.total_exec_time               AS total_exec_ms,
+    m.mean_exec_time                AS mean_exec_ms,
+    m.rows,
+    m.total_exec_time / nullif((SELECT sum(total_exec_time) FROM mine), 0) AS load_share
+  FROM mine m
+  LEFT JOIN pg_roles r ON r.oid = m.userid
+ WHERE m.mean_exec_time > %(slow_ms)s
+ ORDER BY m.total_exec_time DESC
+ LIMIT %(limit)s
