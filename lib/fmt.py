@@ -63,3 +63,16 @@ def fmt_age(when: datetime | None, now: datetime | None = None) -> str:
     if delta < timedelta(days=2):
         return f"{delta.total_seconds() / 3600:.0f} h ago"
     return f"{delta.days} days ago"
+
+
+def fmt_evidence(key: str, value) -> str:
+    """Format one evidence value by what its key says it is."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return str(value)
+    if key.endswith("_ms"):
+        return fmt_ms(value)
+    if key.endswith("_bytes"):
+        return fmt_bytes(value)
+    if "ratio" in key or "share" in key or key.endswith("_pct"):
+        return fmt_pct(value, 1)
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"

@@ -93,6 +93,11 @@ def create_database(srv: LocalServer) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DEMO_DB)))
 
 
+def is_ready() -> bool:
+    """Running and loaded: the app can connect without building anything."""
+    return bool(read_state().get("loaded")) and server().is_running()
+
+
 def stop() -> bool:
     with exclusive():
         srv = server()

@@ -1,0 +1,64 @@
+"""pgpulse: the router, the database picker, and the one place failures become banners."""
+
+import streamlit as st
+
+from lib import stbind
+from lib.config import ConfigError
+from lib.errors import describe
+
+st.set_page_config(page_title="pgpulse", page_icon="🩺", layout="wide")
+
+try:
+    settings = stbind.settings()
+except ConfigError as exc:
+    st.error(f"**Configuration problem** — {exc}", icon="🚫")
+    st.stop()
+
+stbind.password_gate(settings.app_password)
+
+PAGES = {
+    "Health": [
+        st.Page("pages/overview.py", title="Overview", icon="🩺", default=True, url_path="overview"),
+    ],
+    "Database": [
+        st.Page("pages/about.py", title="About this database", icon="ℹ️", url_path="about"),
+    ],
+}
+
+
+def pick_database() -> None:
+    names = [db.name for db in settings.databases]
+    titles = {db.name: f"{db.title} · {db.display}" if not db.embedded else db.title for db in settings.databases}
+    current = stbind.current_config().name
+    if len(names) > 1:
+        chosen = st.sidebar.selectbox("Database", names, index=names.index(current), format_func=titles.get)
+        if chosen != current:
+            stbind.select_database(chosen)
+            st.rerun()
+    else:
+        st.sidebar.caption(f"Database: {titles[current]}")
+
+
+def start_demo_if_needed() -> None:
+    """The embedded demo starts (and, the first time, loads) here, with its progress on screen."""
+    config = stbind.current_config()
+    if not config.embedded:
+        return
+    from lib.demo import server as demo
+
+    if demo.is_ready():
+        return
+    with st.status("Preparing the demo database (first start takes about a minute)…", expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            demo.ensure_demo(lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
+        except Exception as exc:  # noqa: BLE001
+            status.update(label="The demo database could not start", state="error")
+            stbind.show_problem(describe(exc))
+            st.stop()
+        status.update(label="Demo database ready", state="complete", expanded=False)
+
+
+pick_database()
+start_demo_if_needed()
+st.navigation(PAGES).run()

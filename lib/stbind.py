@@ -1,0 +1,170 @@
+"""The one module that binds the engine to Streamlit: connection objects, caching, current database.
+
+Everything else in lib works without Streamlit (CLI, tests); pages call this module and lib.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+from streamlit.connections import BaseConnection
+
+from lib.config import (
+    ConfigError,
+    DatabaseConfig,
+    Settings,
+    database_from_section,
+    load_settings,
+    with_conninfo,
+)
+from lib.db import Database
+from lib.errors import PgPulseError, Problem, describe
+
+STATS_TTL_S = 30
+SESSION_KEY = "pgpulse_database"
+T = TypeVar("T")
+
+
+class PgPulseConnection(BaseConnection[Database]):
+    """`st.connection(name, type=PgPulseConnection)`: a pgpulse Database for `[connections.<name>]`.
+
+    Also accepts `config=DatabaseConfig` (for DATABASE_URL, the libpq environment and the demo, which
+    have no secrets section) and `thresholds=`.
+    """
+
+    def _connect(self, **kwargs: Any) -> Database:
+        config = kwargs.get("config")
+        if config is None:
+            config = database_from_section(self._connection_name, self._secrets.to_dict())
+        return Database(config, kwargs.get("thresholds"))
+
+    @property
+    def database(self) -> Database:
+        return self._instance
+
+    def reset(self) -> None:
+        try:
+            self._instance.close()
+        except Exception:  # noqa: BLE001 - a dead pool needs no clean close
+            pass
+        super().reset()
+
+
+def secrets() -> dict:
+    try:
+        return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+    except Exception:  # noqa: BLE001 - an unreadable secrets file is reported by load_settings' own reading
+        return {}
+
+
+@st.cache_resource(show_spinner=False, ttl=60)
+def settings() -> Settings:
+    return load_settings(secrets() or None)
+
+
+def database_for(config: DatabaseConfig) -> Database:
+    settings_now = settings()
+    if config.embedded:
+        from lib.demo import server as demo
+
+        config = with_conninfo(config, demo.url())
+    return st.connection(config.name, type=PgPulseConnection, config=config,
+                         thresholds=settings_now.thresholds).database
+
+
+# -- the database this session looks at ------------------------------------------------------------
+def select_database(name: str) -> None:
+    st.session_state[SESSION_KEY] = name
+
+
+def current_config() -> DatabaseConfig:
+    s = settings()
+    name = st.session_state.get(SESSION_KEY) or s.databases[0].name
+    try:
+        return s.database(name)
+    except ConfigError:
+        return s.databases[0]
+
+
+def current_db() -> Database:
+    return database_for(current_config())
+
+
+def require_db() -> Database:
+    """The current database, connected; otherwise a banner saying what to do, and the page stops."""
+    db = current_db()
+    try:
+        db.capabilities  # noqa: B018 - connects on first use
+    except Exception as exc:  # noqa: BLE001
+        show_problem(describe(exc, db.config.display))
+        st.stop()
+    return db
+
+
+def require_pgss(db: Database) -> None:
+    """Stop the page with a how-to when pg_stat_statements cannot be read."""
+    problem = db.capabilities.pgss_problem()
+    if problem:
+        st.warning(problem, icon="ℹ️")
+        st.stop()
+
+
+# -- caching ---------------------------------------------------------------------------------------
+def cached(ttl: int = STATS_TTL_S) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Cache `fn(db, *args)` per database name for `ttl` seconds (statistics change slowly)."""
+
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        @st.cache_data(ttl=ttl, show_spinner=False)
+        def by_name(db_name: str, fn_name: str, *args: Any) -> T:
+            return fn(database_by_name(db_name), *args)
+
+        @functools.wraps(fn)
+        def call(db: Database, *args: Any) -> T:
+            return by_name(db.config.name, fn.__qualname__, *args)
+
+        return call
+
+    return decorate
+
+
+def database_by_name(name: str) -> Database:
+    return database_for(settings().database(name))
+
+
+def clear_caches() -> None:
+    """After an action: nothing cached may show the state from before it."""
+    st.cache_data.clear()
+
+
+# -- failures as sentences -------------------------------------------------------------------------
+def show_problem(problem: Problem) -> None:
+    st.error(f"**{problem.title}** — {problem.detail}\n\n{problem.hint}".strip(), icon="🚫")
+
+
+def guarded(fn: Callable[[], T], where: str = "") -> T | None:
+    """Run `fn`; on failure show the sentence instead of a traceback and return None."""
+    try:
+        return fn()
+    except PgPulseError as exc:
+        show_problem(exc.problem)
+    except Exception as exc:  # noqa: BLE001
+        show_problem(describe(exc, where))
+    return None
+
+
+def password_gate(password: str | None) -> None:
+    """Optional whole-app password (`[pgpulse] password` or PGPULSE_PASSWORD)."""
+    if not password or st.session_state.get("pgpulse_authenticated"):
+        return
+    st.title("pgpulse")
+    given = st.text_input("Password", type="password")
+    if given and hmac.compare_digest(given.encode(), password.encode()):
+        st.session_state["pgpulse_authenticated"] = True
+        st.rerun()
+    if given:
+        st.error("Wrong password.")
+    st.stop()

@@ -1,0 +1,84 @@
+"""Overview: is the database healthy, in five seconds."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from lib import overview, stbind
+from lib.findings import CheckContext, Severity, run_checks
+from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
+from pages.common import COLORS, findings_by_severity
+
+db = stbind.require_db()
+caps = db.capabilities
+t = db.thresholds
+
+
+@stbind.cached()
+def numbers(db):
+    return overview.collect(db)
+
+
+@stbind.cached()
+def findings(db):
+    return run_checks(CheckContext(db, db.thresholds))
+
+
+st.title(f"Overview · {db.config.title}")
+st.caption(f"PostgreSQL {caps.version} · {db.config.display} · database `{caps.database}`")
+
+n = stbind.guarded(lambda: numbers(db), db.config.display)
+result = stbind.guarded(lambda: findings(db), db.config.display)
+if n is None or result is None:
+    st.stop()
+
+worst = result.worst()
+counts = {s: sum(1 for f in result.findings if f.severity == s) for s in Severity}
+verdict = (f"{counts[Severity.CRITICAL]} critical and {counts[Severity.WARNING]} warning findings need attention"
+           if worst >= Severity.WARNING else "Healthy: no warnings")
+{Severity.CRITICAL: st.error, Severity.WARNING: st.warning}.get(worst, st.success)(f"**{verdict}**")
+
+cols = st.columns(6)
+cols[0].metric("Database size", fmt_bytes(n.size_bytes), f"{fmt_pct(n.size_ratio)} of {fmt_bytes(n.plan_limit_bytes)} plan",
+               delta_color="off")
+cols[1].metric("Connections", f"{n.connections} / {n.usable_connections}",
+               f"{n.active_connections} active, {n.idle_in_transaction} idle in tx", delta_color="off")
+cols[2].metric("Cache hit ratio", fmt_pct(n.cache_hit_ratio, 2), f"target ≥ {fmt_pct(t.cache_hit_ratio)}",
+               delta_color="off")
+if n.total_exec_ms is not None:
+    cols[3].metric("Query time since reset", fmt_ms(n.total_exec_ms), f"{n.calls:,} calls", delta_color="off")
+    cols[4].metric("Slow statements", f"{n.slow_statements}", f"mean > {fmt_ms(t.slow_query_ms)}",
+                   delta_color="off")
+    cols[5].metric("Statistics since", fmt_age(n.statements_reset or n.stats_reset), "pg_stat_statements reset",
+                   delta_color="off")
+else:
+    cols[3].metric("Query statistics", "unavailable")
+    cols[4].metric("Server up since", fmt_age(n.server_started))
+    cols[5].metric("Statistics since", fmt_age(n.stats_reset))
+    st.info(caps.pgss_problem() or "", icon="ℹ️")
+
+
+def gauge_chart() -> go.Figure:
+    """How close each limit is: the bar is the used share, the line the guide's alert level."""
+    rows = [("Database size", n.size_ratio, t.database_size_ratio),
+            ("Connections", n.connection_ratio, t.connections_ratio)]
+    if n.cache_hit_ratio is not None:
+        rows.append(("Cache misses", 1 - n.cache_hit_ratio, 1 - t.cache_hit_ratio))
+    fig = go.Figure()
+    for label, value, limit in rows:
+        color = COLORS[Severity.WARNING if value > limit else Severity.OK]
+        fig.add_bar(y=[label], x=[value], orientation="h", marker_color=color, showlegend=False,
+                    text=[fmt_pct(value, 1)], textposition="outside", hovertemplate=f"{label}: %{{x:.1%}}<extra></extra>")
+        fig.add_scatter(y=[label], x=[limit], mode="markers", marker={"symbol": "line-ns-open", "size": 26,
+                        "color": "#444"}, showlegend=False, hovertemplate=f"alert at {limit:.0%}<extra></extra>")
+    fig.update_layout(height=170, margin={"l": 10, "r": 40, "t": 10, "b": 10}, barmode="overlay",
+                      xaxis={"tickformat": ".0%", "range": [0, max(1.0, *(r[1] * 1.15 for r in rows))]})
+    return fig
+
+
+st.subheader("Against the limits")
+st.plotly_chart(gauge_chart(), width="stretch", config={"displayModeBar": False})
+
+st.subheader("Findings")
+findings_by_severity(result.findings)
+for check_id, error in result.errors.items():
+    st.caption(f"⚠️ Check `{check_id}` could not run: {error}")

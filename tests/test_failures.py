@@ -1,0 +1,80 @@
+"""Failure is a sentence: unreachable, wrong password, unknown database, typo, a server that restarts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psycopg
+import pytest
+
+from lib.errors import DatabaseUnavailable
+from lib.pgserver import free_port
+from tests import servers
+from tests.conftest import REPO, make_db
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def assert_one_clear_line(done: subprocess.CompletedProcess, *words: str) -> None:
+    assert done.returncode == 2, done
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pgpulse: "), done.stderr
+    assert "Traceback" not in done.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_unreachable_server():
+    done = cli("check", "--dsn", f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
+    assert_one_clear_line(done, "Database unreachable", "not accepting connections")
+
+
+@pytest.fixture()
+def role_with_password(pg):
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS pgpulse_pw")
+        conn.execute("CREATE ROLE pgpulse_pw LOGIN PASSWORD 'right-pw'")
+    return pg
+
+
+def test_wrong_password_never_shows_the_password(role_with_password):
+    url = role_with_password.url_for("postgres", "pgpulse_pw", "wrong-pw-123")
+    done = cli("check", "--dsn", url)
+    assert_one_clear_line(done, "Wrong password")
+    assert "wrong-pw-123" not in done.stderr + done.stdout
+
+
+def test_unknown_database(pg):
+    done = cli("check", "--dsn", pg.url_for("no_such_db"))
+    assert_one_clear_line(done, "Unknown database", "no_such_db")
+
+
+def test_dsn_typo():
+    done = cli("check", "--dsn", "host=localhost prot=5432")
+    assert_one_clear_line(done, "not valid", "prot")
+
+
+def test_bad_arguments_exit_2():
+    assert cli("check", "--fail-on", "sometimes").returncode == 2
+    assert_one_clear_line(cli("check", "--db", "prod"), "no database named 'prod'")
+
+
+def test_server_stops_and_comes_back():
+    """The same Database object recovers once the server is back, without a restart of pgpulse."""
+    server = servers.start_server(servers.available_bin_dirs()["pg18"])
+    db = make_db(servers.create_database(server))
+    try:
+        assert db.one("database_overview")["size_bytes"] > 0
+        server.stop("immediate")
+        with pytest.raises(DatabaseUnavailable) as err:
+            db.one("database_overview")
+        assert "unreachable" in err.value.problem.title.lower()
+        server.start()
+        assert db.one("database_overview")["size_bytes"] > 0
+    finally:
+        db.close()
+        server.destroy()
