@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from pathlib import Path
@@ -18,6 +19,8 @@ def available_bin_dirs() -> dict[str, Path]:
     dirs = {"pg18": embedded_bin_dir()}
     if (PG15_BIN / "postgres").exists():
         dirs["pg15"] = PG15_BIN
+    elif os.environ.get("PGPULSE_REQUIRE_PG15") == "1":
+        raise RuntimeError(f"PostgreSQL 15 is required but {PG15_BIN} is missing (apt-get install postgresql-15)")
     return dirs
 
 

@@ -69,3 +69,17 @@ def test_unknown_database_name_lists_the_configured_ones():
     settings = load_settings({}, {})
     with pytest.raises(ConfigError, match="configured: demo"):
         settings.database("prod")
+
+
+def test_the_committed_secrets_example_is_valid():
+    import tomllib
+
+    from lib.config import PROJECT_DIR
+
+    example = tomllib.loads((PROJECT_DIR / ".streamlit" / "secrets.toml.example").read_text())
+    settings = load_settings(example, {})
+    by_name = {d.name: d for d in settings.databases}
+    assert set(by_name) == {"production", "supabase"}
+    assert by_name["supabase"].pooler and not by_name["production"].pooler
+    assert by_name["production"].plan_limit_mb == 8192
+    assert "CHANGE-ME" not in by_name["supabase"].display
