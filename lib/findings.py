@@ -36,10 +36,13 @@ class Severity(IntEnum):
 class Action:
     """A maintenance action that fixes a finding: the exact SQL it would run, already quoted."""
 
-    kind: str  # vacuum, analyze, reindex, drop_index, create_index, refresh_matview, ...
-    sql: str
+    kind: str  # vacuum, vacuum_analyze, analyze, reindex, drop_index, create_index, refresh_matview, ...
+    sql: str  # rendered with psycopg.sql (lib.sqlcompose.render): names quoted exactly
     lock: str = ""  # the lock it takes and what that blocks, in words
     concurrently: bool = False  # must run outside a transaction block
+    target_kind: str = ""  # table, index, materialized_view, backend, database
+    target_schema: str = ""  # the object acted on, unquoted, for locking, verifying and auditing
+    target_name: str = ""
 
 
 @dataclass(frozen=True)
