@@ -1,0 +1,1 @@
+"""The embedded demo: a PostgreSQL server (server.py) and its content (content.py)."""
