@@ -6,22 +6,22 @@ from lib import stbind
 from lib.config import ConfigError
 from lib.errors import describe
 
-st.set_page_config(page_title="pgpulse", page_icon="🩺", layout="wide")
+st.set_page_config(page_title="pgpulse", page_icon=":material/monitor_heart:", layout="wide")
 
 try:
     settings = stbind.settings()
 except ConfigError as exc:
-    st.error(f"**Configuration problem** — {exc}", icon="🚫")
+    st.error(f"**Configuration problem** — {exc}", icon=":material/error:")
     st.stop()
 
 stbind.password_gate(settings.app_password)
 
 PAGES = {
     "Health": [
-        st.Page("pages/overview.py", title="Overview", icon="🩺", default=True, url_path="overview"),
+        st.Page("pages/overview.py", title="Overview", icon=":material/monitor_heart:", default=True, url_path="overview"),
     ],
     "Database": [
-        st.Page("pages/about.py", title="About this database", icon="ℹ️", url_path="about"),
+        st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
 }
 

@@ -109,7 +109,7 @@ def require_pgss(db: Database) -> None:
     """Stop the page with a how-to when pg_stat_statements cannot be read."""
     problem = db.capabilities.pgss_problem()
     if problem:
-        st.warning(problem, icon="ℹ️")
+        st.warning(problem, icon=":material/info:")
         st.stop()
 
 
@@ -142,7 +142,7 @@ def clear_caches() -> None:
 
 # -- failures as sentences -------------------------------------------------------------------------
 def show_problem(problem: Problem) -> None:
-    st.error(f"**{problem.title}** — {problem.detail}\n\n{problem.hint}".strip(), icon="🚫")
+    st.error(f"**{problem.title}** — {problem.detail}\n\n{problem.hint}".strip(), icon=":material/error:")
 
 
 def guarded(fn: Callable[[], T], where: str = "") -> T | None:

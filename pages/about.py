@@ -18,10 +18,10 @@ rows.append({"What": "Behind a transaction pooler", "Value": "yes" if db.config.
 st.dataframe(rows, hide_index=True, width="stretch")
 
 for note in filter(None, [caps.pgss_problem(), caps.privilege_note()]):
-    st.warning(note, icon="ℹ️")
+    st.warning(note, icon=":material/info:")
 if not caps.track_io_timing:
     st.info("track_io_timing is off, so I/O time per statement is not measured. "
-            "Enable it with ALTER SYSTEM SET track_io_timing = on; SELECT pg_reload_conf();", icon="ℹ️")
+            "Enable it with ALTER SYSTEM SET track_io_timing = on; SELECT pg_reload_conf();", icon=":material/info:")
 for name, purpose in (("pgstattuple", "exact bloat figures"), ("hypopg", "hypothetical index trials"),
                       ("pg_buffercache", "buffer cache contents")):
     if name not in caps.extensions:

@@ -7,10 +7,22 @@ import streamlit as st
 from lib.findings import Finding, Severity
 from lib.fmt import fmt_evidence
 
-BADGES = {Severity.CRITICAL: "🔴 Critical", Severity.WARNING: "🟠 Warning", Severity.INFO: "🔵 Info",
-          Severity.OK: "🟢 OK"}
+# Streamlit markdown badges with its bundled Material icons (no emoji font needed on the viewer's side).
+BADGES = {Severity.CRITICAL: ":red-badge[:material/error: Critical]",
+          Severity.WARNING: ":orange-badge[:material/warning: Warning]",
+          Severity.INFO: ":blue-badge[:material/info: Info]",
+          Severity.OK: ":green-badge[:material/check_circle: OK]"}
 COLORS = {Severity.CRITICAL: "#d62728", Severity.WARNING: "#ff7f0e", Severity.INFO: "#1f77b4",
           Severity.OK: "#2ca02c"}
+
+
+ICONS = {Severity.CRITICAL: ":material/error:", Severity.WARNING: ":material/warning:",
+         Severity.INFO: ":material/info:", Severity.OK: ":material/check_circle:"}
+
+
+def metric(column, label: str, value: str, note: str = "", help: str | None = None) -> None:
+    """A key number with a neutral note under it (no arrow: the note is context, not a change)."""
+    column.metric(label, value, note or None, delta_color="off", delta_arrow="off", border=True, help=help)
 
 
 def evidence_line(finding: Finding) -> str:
@@ -20,7 +32,7 @@ def evidence_line(finding: Finding) -> str:
 
 def finding_card(finding: Finding) -> None:
     with st.container(border=True):
-        st.markdown(f"**{BADGES[finding.severity]} · {finding.title}**")
+        st.markdown(f"{BADGES[finding.severity]} **{finding.title}**")
         st.caption(f"`{finding.check}` on `{finding.object}`" + (f" — {evidence_line(finding)}"
                                                                  if finding.evidence else ""))
         if finding.recommendation:
@@ -39,7 +51,7 @@ def findings_by_severity(findings: list[Finding], show_ok: bool = False) -> None
         group = [f for f in findings if f.severity == severity]
         if not group or (severity == Severity.OK and not show_ok):
             continue
-        label = f"{BADGES[severity]} ({len(group)})"
-        with st.expander(label, expanded=severity >= Severity.WARNING):
+        label = f"{severity.label.capitalize()} ({len(group)})"
+        with st.expander(label, expanded=severity >= Severity.WARNING, icon=ICONS[severity]):
             for finding in group:
                 finding_card(finding)

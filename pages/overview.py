@@ -6,7 +6,7 @@ import streamlit as st
 from lib import overview, stbind
 from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
-from pages.common import COLORS, findings_by_severity
+from pages.common import COLORS, findings_by_severity, metric
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -37,24 +37,21 @@ verdict = (f"{counts[Severity.CRITICAL]} critical and {counts[Severity.WARNING]}
            if worst >= Severity.WARNING else "Healthy: no warnings")
 {Severity.CRITICAL: st.error, Severity.WARNING: st.warning}.get(worst, st.success)(f"**{verdict}**")
 
-cols = st.columns(6)
-cols[0].metric("Database size", fmt_bytes(n.size_bytes), f"{fmt_pct(n.size_ratio)} of {fmt_bytes(n.plan_limit_bytes)} plan",
-               delta_color="off")
-cols[1].metric("Connections", f"{n.connections} / {n.usable_connections}",
-               f"{n.active_connections} active, {n.idle_in_transaction} idle in tx", delta_color="off")
-cols[2].metric("Cache hit ratio", fmt_pct(n.cache_hit_ratio, 2), f"target ≥ {fmt_pct(t.cache_hit_ratio)}",
-               delta_color="off")
+cols = [*st.columns(3), *st.columns(3)]
+metric(cols[0], "Database size", fmt_bytes(n.size_bytes), f"{fmt_pct(n.size_ratio)} of the {fmt_bytes(n.plan_limit_bytes)} plan")
+metric(cols[1], "Connections", f"{n.connections} / {n.usable_connections}",
+       f"{n.active_connections} active · {n.idle_in_transaction} idle in tx")
+metric(cols[2], "Cache hit ratio", fmt_pct(n.cache_hit_ratio, 2), f"target ≥ {fmt_pct(t.cache_hit_ratio)}")
 if n.total_exec_ms is not None:
-    cols[3].metric("Query time since reset", fmt_ms(n.total_exec_ms), f"{n.calls:,} calls", delta_color="off")
-    cols[4].metric("Slow statements", f"{n.slow_statements}", f"mean > {fmt_ms(t.slow_query_ms)}",
-                   delta_color="off")
-    cols[5].metric("Statistics since", fmt_age(n.statements_reset or n.stats_reset), "pg_stat_statements reset",
-                   delta_color="off")
+    metric(cols[3], "Query time since reset", fmt_ms(n.total_exec_ms), f"{n.calls:,} calls")
+    metric(cols[4], "Slow statements", f"{n.slow_statements}", f"mean above {fmt_ms(t.slow_query_ms)}")
+    metric(cols[5], "Statistics since", fmt_age(n.statements_reset or n.stats_reset), "last reset",
+           help="When pg_stat_statements was last reset: every figure here counts from then.")
 else:
-    cols[3].metric("Query statistics", "unavailable")
-    cols[4].metric("Server up since", fmt_age(n.server_started))
-    cols[5].metric("Statistics since", fmt_age(n.stats_reset))
-    st.info(caps.pgss_problem() or "", icon="ℹ️")
+    metric(cols[3], "Query statistics", "unavailable", "pg_stat_statements")
+    metric(cols[4], "Server up since", fmt_age(n.server_started))
+    metric(cols[5], "Statistics since", fmt_age(n.stats_reset), "last reset")
+    st.info(caps.pgss_problem() or "", icon=":material/info:")
 
 
 def gauge_chart() -> go.Figure:

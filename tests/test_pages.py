@@ -44,10 +44,13 @@ def test_overview_shows_the_key_numbers_and_findings(app):
 
 
 def test_unreachable_database_is_a_banner_not_a_traceback(monkeypatch):
+    from lib import stbind
     from lib.pgserver import free_port
 
     monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
+    stbind.settings.clear()  # settings are cached for the app's lifetime; this test changes them
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
     assert any("Database unreachable" in e.value for e in at.error)
+    stbind.settings.clear()
