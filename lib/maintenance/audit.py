@@ -1,0 +1,121 @@
+"""The audit log in pgpulse's store: every action refused, failed, cancelled or done, and undo of drops.
+
+A row is written when an action starts (outcome "running", with its figures before and, for a DROP
+INDEX, the index's full definition) and completed when it ends: if pgpulse dies mid-action the row
+stays "running" and the definition of an index it may have dropped is still there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pandas as pd
+
+from lib import actions
+from lib.findings import Action
+from lib.store import Store
+
+COLUMNS = ("id", "at", "finished_at", "database", "server", "app_user", "os_user", "db_role", "client",
+           "action", "object", "target_kind", "target_schema", "target_name", "target_oid", "sql", "outcome",
+           "duration_ms", "details", "error", "before_json", "after_json", "index_definition")
+OUTCOMES = ("done", "failed", "refused", "cancelled", "running")
+
+
+def record_start(store: Store, run) -> int:
+    """Insert the row of a run (final already for a refusal); returns its id."""
+    action = run.action
+    row = store.query(
+        "INSERT INTO audit_log (at, app_user, database, action, object, sql, outcome, duration_ms, details, "
+        "db_role, os_user, client, server, target_kind, target_schema, target_name, target_oid, before_json, "
+        "after_json, index_definition, error, finished_at) VALUES (:at, :app_user, :database, :action, "
+        ":object, :sql, :outcome, :duration_ms, :details, :db_role, :os_user, :client, :server, :target_kind, "
+        ":target_schema, :target_name, :target_oid, :before_json, :after_json, :index_definition, :error, "
+        ":finished_at) RETURNING id",
+        {"at": run.started or time.time(), "app_user": run.actor.app_user, "database": run.database,
+         "action": action.kind, "object": run.object_display, "sql": action.sql, "db_role": run.db_role,
+         "os_user": run.actor.os_user, "client": run.actor.client, "server": run.server,
+         "target_kind": action.target_kind, "target_schema": action.target_schema,
+         "target_name": action.target_name, "index_definition": run.before.get("definition")
+         if action.kind == "drop_index" else None, **_outcome(run)})
+    return int(row[0]["id"])
+
+
+def record_end(store: Store, run) -> None:
+    store.execute(
+        "UPDATE audit_log SET outcome = :outcome, duration_ms = :duration_ms, details = :details, "
+        "target_oid = :target_oid, before_json = :before_json, after_json = :after_json, error = :error, "
+        "finished_at = :finished_at WHERE id = :id", {"id": run.audit_id, **_outcome(run)})
+
+
+def _outcome(run) -> dict[str, Any]:
+    return {"outcome": run.state, "duration_ms": run.duration_ms, "details": run.message or None,
+            "target_oid": run.target_oid, "before_json": _json(run.before), "after_json": _json(run.after),
+            "error": run.problem.line() if run.problem else None, "finished_at": run.finished}
+
+
+def _json(values: dict[str, Any]) -> str | None:
+    return json.dumps(values, default=str, ensure_ascii=False) if values else None
+
+
+def entries(store: Store, database: str | None = None, outcomes: list[str] | None = None,
+            kinds: list[str] | None = None, text: str = "", since: float | None = None,
+            until: float | None = None, limit: int = 5000) -> list[dict[str, Any]]:
+    """Audit rows, newest first. Filters are fixed clauses with bound values."""
+    clauses, params = [], {"limit": limit}
+    if database:
+        clauses.append("database = :database")
+        params["database"] = database
+    for name, values in (("outcome", outcomes), ("action", kinds)):
+        if values:
+            marks = [f":{name}{i}" for i in range(len(values))]
+            clauses.append(f"{name} IN ({', '.join(marks)})")
+            params |= {f"{name}{i}": v for i, v in enumerate(values)}
+    if text:
+        clauses.append("(lower(coalesce(object, '')) LIKE :text OR lower(sql) LIKE :text "
+                       "OR lower(coalesce(app_user, os_user, '')) LIKE :text)")
+        params["text"] = f"%{text.lower()}%"
+    if since is not None:
+        clauses.append("at >= :since")
+        params["since"] = since
+    if until is not None:
+        clauses.append("at < :until")
+        params["until"] = until
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    return store.query(f"SELECT {', '.join(COLUMNS)} FROM audit_log {where}ORDER BY at DESC, id DESC LIMIT :limit",
+                       params)
+
+
+def entry(store: Store, audit_id: int) -> dict[str, Any] | None:
+    found = store.query(f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE id = :id", {"id": audit_id})
+    return found[0] if found else None
+
+
+def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows for a table or a CSV: times as UTC datetimes, columns in a fixed order."""
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    for column in ("at", "finished_at"):
+        df[column] = pd.to_datetime(df[column], unit="s", utc=True)
+    return df
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    return frame(rows).to_csv(index=False)
+
+
+def dropped_indexes(store: Store, database: str) -> list[dict[str, Any]]:
+    """Indexes pgpulse dropped in this database, newest first, with the definition to recreate them."""
+    return store.query(
+        f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE database = :database AND action = 'drop_index' "
+        "AND outcome IN ('done', 'running') AND index_definition IS NOT NULL ORDER BY at DESC, id DESC",
+        {"database": database})
+
+
+def recreate_action(row: dict[str, Any]) -> Action:
+    """The CREATE INDEX CONCURRENTLY that gives back a dropped index, from its audited definition."""
+    return actions.recreate_index(row["target_schema"], row["target_name"], row["index_definition"])
+
+
+def figures(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    return json.loads(row["before_json"] or "{}"), json.loads(row["after_json"] or "{}")

@@ -1,0 +1,162 @@
+"""The figures that show whether an action worked, read before and after it, and its expected effect.
+
+VACUUM: dead tuples; ANALYZE: rows changed since the last analyze; REINDEX / CREATE INDEX: the index's
+size and validity; DROP INDEX: whether it exists and its full definition; pg_stat_statements reset:
+what is thrown away; cancel / terminate: the session's state. Values are plain JSON (they go to the
+audit log); keys follow lib.fmt.fmt_evidence's suffixes so they print for humans.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
+from lib.maintenance.precheck import INDEX_KINDS, TABLE_KINDS, Resolved
+from lib.maintenance.reader import Reader
+
+
+def capture(reader: Reader, resolved: Resolved) -> dict[str, Any]:
+    kind, target = resolved.target.kind, resolved.target
+    if kind in TABLE_KINDS:
+        row = reader.one("maint_table_figures", {"oid": resolved.table["oid"]}) or {}
+        live, dead = row.get("n_live_tup") or 0, row.get("n_dead_tup") or 0
+        return plain({"dead_tuples": dead, "live_tuples": live,
+                      "dead_ratio": dead / (live + dead) if live + dead else 0.0,
+                      "changes_since_analyze": row.get("n_mod_since_analyze"),
+                      "table_bytes": row.get("table_bytes"),
+                      "last_vacuum": max_time(row.get("last_vacuum"), row.get("last_autovacuum")),
+                      "last_analyze": max_time(row.get("last_analyze"), row.get("last_autoanalyze")),
+                      "vacuum_count": row.get("vacuum_count"), "analyze_count": row.get("analyze_count")})
+    if kind in INDEX_KINDS or kind == "refresh_matview":
+        row = reader.one("maint_relation", {"schema": target.schema, "name": target.name})
+        if row is None:
+            return {"exists": False}
+        figures = {"exists": True, "oid": row["oid"], "size_bytes": row["relation_bytes"]}
+        if kind == "refresh_matview":
+            return plain(figures | {"rows_estimate": max(row["reltuples"], 0)})
+        return plain(figures | {"valid": row["index_valid"], "scans": row["index_scans"],
+                                "table_total_bytes": row["table_total_bytes"],
+                                "definition": row["index_definition"]})
+    if kind == "reset_statements":
+        row = reader.one("maint_reset_loss") or {}
+        return plain({"statements": row.get("statements"), "calls": row.get("calls"),
+                      "total_exec_ms": row.get("total_exec_ms"), "databases": row.get("databases"),
+                      "stats_reset": row.get("stats_reset")})
+    row = reader.one("maint_backend", {"pid": target.pid})
+    if row is None:
+        return {"exists": False}
+    return plain({"exists": True, "state": row["state"], "role": row["usename"],
+                  "application": row["application_name"], "query": row["query"],
+                  "query_start": row["query_start"], "xact_start": row["xact_start"]})
+
+
+def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """The result that matters, in one line."""
+    if kind in ("vacuum", "vacuum_analyze"):
+        text = f"Dead tuples {fmt_count(before.get('dead_tuples'))} → {fmt_count(after.get('dead_tuples'))}"
+        if kind == "vacuum_analyze":
+            text += f"; rows changed since analyze {fmt_count(before.get('changes_since_analyze'))} → " \
+                    f"{fmt_count(after.get('changes_since_analyze'))}"
+        return text + "."
+    if kind == "analyze":
+        return (f"Rows changed since the last analyze {fmt_count(before.get('changes_since_analyze'))} → "
+                f"{fmt_count(after.get('changes_since_analyze'))}.")
+    if kind == "reindex":
+        return (f"Index size {fmt_bytes(before.get('size_bytes'))} → {fmt_bytes(after.get('size_bytes'))}; "
+                f"{validity(after)}.")
+    if kind == "drop_index":
+        if after.get("exists"):
+            return "The index still exists."
+        return f"Index dropped; {fmt_bytes(before.get('size_bytes'))} freed. Its definition is kept in the audit log."
+    if kind == "create_index":
+        if not after.get("exists"):
+            return "The index does not exist."
+        return f"Index created: {fmt_bytes(after.get('size_bytes'))}, {validity(after)}."
+    if kind == "refresh_matview":
+        return f"Refreshed: {fmt_bytes(before.get('size_bytes'))} → {fmt_bytes(after.get('size_bytes'))}."
+    if kind == "reset_statements":
+        return f"Statements tracked {fmt_count(before.get('statements'))} → {fmt_count(after.get('statements'))}."
+    if not after.get("exists"):
+        return "The session has ended."
+    return f"The session is now {after.get('state') or 'in an unknown state'}."
+
+
+def effect(resolved: Resolved, before: dict[str, Any]) -> str:
+    """What the action is expected to do, from the figures now (shown before confirming)."""
+    kind = resolved.target.kind
+    if kind in ("vacuum", "vacuum_analyze"):
+        text = (f"Makes the {fmt_count(before.get('dead_tuples'))} dead tuples "
+                f"({fmt_pct(before.get('dead_ratio'), 1)} of rows) reusable and updates the visibility map; "
+                "the table's files do not shrink (only VACUUM FULL gives space back, under an exclusive lock).")
+        if kind == "vacuum_analyze":
+            text += f" Also refreshes the planner statistics ({fmt_count(before.get('changes_since_analyze'))} " \
+                    "rows changed since the last analyze)."
+        return text
+    if kind == "analyze":
+        return (f"Refreshes the planner statistics from a sample of rows; "
+                f"{fmt_count(before.get('changes_since_analyze'))} rows changed since the last analyze.")
+    if kind == "reindex":
+        return (f"Builds a fresh copy of the index ({fmt_bytes(before.get('size_bytes'))} now) without blocking "
+                "reads or writes, then swaps it in: bloat goes away. Needs about that much free disk while "
+                "both copies exist.")
+    if kind == "drop_index":
+        return (f"Frees {fmt_bytes(before.get('size_bytes'))}; writes to {resolved.table_display} stop maintaining "
+                f"it. It was scanned {fmt_count(before.get('scans'))} times since the statistics reset. Its "
+                "definition is kept in the audit log so it can be recreated.")
+    if kind == "create_index":
+        table = resolved.table
+        return (f"Builds the index on {resolved.table_display} ({fmt_count(max(table['reltuples'], 0))} rows, "
+                f"{fmt_bytes(table['table_total_bytes'])} with its indexes) while reads and writes go on: "
+                "queries filtering or joining on these columns can use it instead of scanning the table.")
+    if kind == "refresh_matview":
+        blocking = "reads go on" if resolved.target.concurrently else "every read of it waits"
+        return f"Recomputes the view ({fmt_bytes(before.get('size_bytes'))} now) from its query; {blocking}."
+    if kind == "reset_statements":
+        return (f"Throws away {fmt_count(before.get('statements'))} statements ({fmt_count(before.get('calls'))} "
+                f"calls, {fmt_ms(before.get('total_exec_ms'))} of execution) of {before.get('databases') or 0} "
+                f"database(s), collected since {when(before.get('stats_reset'))}. Every tool "
+                "reading pg_stat_statements loses them; slow-query figures start again from zero.")
+    query = " ".join((before.get("query") or "").split())[:200]
+    who = f"pid {resolved.target.pid} ({before.get('role')}, {before.get('application') or 'no application name'}, " \
+          f"{before.get('state')})"
+    if kind == "cancel_backend":
+        return f"Cancels the running statement of {who}: `{query}`. Its transaction rolls back."
+    return f"Disconnects {who}, last statement `{query}`. Its open transaction rolls back."
+
+
+def size_of(resolved: Resolved, before: dict[str, Any]) -> int | None:
+    """The size shown in the confirmation: the index or view acted on, else the table with its indexes."""
+    if "size_bytes" in before:
+        return before["size_bytes"]
+    if resolved.table is not None:
+        return resolved.table["table_total_bytes"]
+    return None
+
+
+def when(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") + " UTC" if iso else "the server started"
+
+
+def validity(figures: dict[str, Any]) -> str:
+    return "valid" if figures.get("valid") else "INVALID (not used by queries)"
+
+
+def max_time(*values):
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def plain(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready values: datetimes as ISO text, decimals as numbers."""
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, timedelta):
+            value = value.total_seconds()
+        elif isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
+        out[key] = value
+    return out

@@ -1,0 +1,141 @@
+"""Before an action runs: does its object exist, and may this role do it? Refused with a sentence if not.
+
+What can be known in advance is checked here (ownership, superuser, MAINTAIN on 17+, the database
+owner's right to VACUUM/ANALYZE, pg_signal_backend, EXECUTE on pg_stat_statements_reset); what cannot
+(disk space, a tablespace privilege) becomes a clear message when PostgreSQL refuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lib.findings import Action
+from lib.maintenance.reader import Reader
+from lib.maintenance.target import KIND_WORDS, ActionMismatch, Target, parse
+
+TABLE_KINDS = {"vacuum", "vacuum_analyze", "analyze"}
+INDEX_KINDS = {"reindex", "drop_index", "create_index"}
+# Who may run each relation action (besides a superuser): the owner always; the database owner for
+# VACUUM/ANALYZE of non-shared tables; the MAINTAIN privilege (PostgreSQL 17+) except for CREATE/DROP.
+DB_OWNER_MAY = TABLE_KINDS
+MAINTAIN_MAY = TABLE_KINDS | {"reindex", "refresh_matview"}
+
+
+class Refused(Exception):
+    """The action must not run; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    target: Target
+    relation: dict[str, Any] | None = None  # maint_relation row of the object acted on, if it exists
+    table: dict[str, Any] | None = None  # maint_relation row of the table the action locks
+    backend: dict[str, Any] | None = None  # maint_backend row for cancel/terminate
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def oid(self) -> int | None:
+        return (self.relation or {}).get("oid")
+
+    @property
+    def lock_scope(self) -> str:
+        """What pgpulse's per-object lock is taken on: the table every relation action locks (all of
+        them take at least SHARE UPDATE EXCLUSIVE there, so two would conflict anyway), the backend, or
+        the statistics."""
+        if self.table is not None:
+            return f"relation:{self.table['oid']}"
+        if self.target.pid is not None:
+            return f"backend:{self.target.pid}"
+        return "pg_stat_statements"
+
+    @property
+    def table_display(self) -> str:
+        return f"{self.table['schema']}.{self.table['name']}" if self.table else self.target.display
+
+
+def resolve(reader: Reader, action: Action, caps) -> Resolved:
+    """The action's object, checked to exist and to be actable on by this role; Refused otherwise."""
+    try:
+        target = parse(action)
+    except ActionMismatch as exc:
+        raise Refused(f"This action is refused: {exc}.") from None
+    kind = action.kind
+    if kind == "reset_statements":
+        return _reset(reader, target, caps)
+    if target.pid is not None:
+        return _backend(reader, target, caps)
+    relation = reader.one("maint_relation", {"schema": target.schema, "name": target.name})
+    if kind == "create_index":
+        if relation is not None:
+            raise Refused(f"{target.display} already exists; nothing to create.")
+        table = reader.one("maint_relation", {"schema": target.schema, "name": target.table_name})
+        if table is None or table["relkind"] not in ("r", "p", "m"):
+            raise Refused(f"table {target.schema}.{target.table_name} does not exist (any more).")
+    else:
+        if relation is None:
+            raise Refused(f"{target.display} does not exist (any more): it may have been dropped or renamed.")
+        wanted = {"reindex": ("i", "I"), "drop_index": ("i", "I"), "refresh_matview": ("m",)}.get(kind, ("r", "p", "m"))
+        if relation["relkind"] not in wanted:
+            raise Refused(f"{target.display} is not a {_object_word(kind)}.")
+        table = relation if kind not in INDEX_KINDS else \
+            reader.one("maint_relation", {"schema": relation["table_schema"], "name": relation["table_name"]})
+    if kind == "refresh_matview" and target.concurrently and not relation["has_unique_index"]:
+        raise Refused(f"REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on plain columns of "
+                      f"{target.display}; create one, or refresh without CONCURRENTLY (it blocks reads).")
+    resolved = Resolved(target, relation, table)
+    _relation_privilege(reader, resolved, kind, caps)
+    return resolved
+
+
+def _relation_privilege(reader: Reader, resolved: Resolved, kind: str, caps) -> None:
+    table = resolved.table
+    rights = reader.one("maint_privileges", {"oid": table["oid"]})
+    if rights is None:
+        raise Refused(f"{resolved.table_display} disappeared while pgpulse checked it.")
+    allowed = (rights["superuser"] or rights["owner"]
+               or (kind in DB_OWNER_MAY and rights["database_owner"] and not rights["shared"])
+               or (kind in MAINTAIN_MAY and rights["maintain"]))
+    if allowed:
+        return
+    ways = [f"connect as its owner ({rights['owner_name']}) or a superuser"]
+    if kind in MAINTAIN_MAY:
+        ways.append(f"on PostgreSQL 17+ GRANT MAINTAIN ON {resolved.table_display} TO {rights['role']} "
+                    "(or GRANT pg_maintain)" if caps.version_num >= 170000 else
+                    "upgrade to PostgreSQL 17+ to grant the MAINTAIN privilege")
+    raise Refused(f"Role {rights['role']} may not run {KIND_WORDS[kind]} on {resolved.table_display}, which "
+                  f"belongs to {rights['owner_name']}. To do it: {'; or '.join(ways)}.")
+
+
+def _reset(reader: Reader, target: Target, caps) -> Resolved:
+    if not caps.has_pgss:
+        raise Refused(caps.pgss_problem() or "pg_stat_statements is not available.")
+    allowed = reader.one("maint_reset_privilege", {"schema": caps.pgss_schema})
+    if not (allowed and allowed["allowed"]):
+        raise Refused(f"Role {caps.role} may not execute pg_stat_statements_reset(): by default only a "
+                      f"superuser may. A superuser can GRANT EXECUTE ON FUNCTION "
+                      f"{caps.pgss_schema}.pg_stat_statements_reset TO {caps.role}.")
+    return Resolved(target, extra={"loss": reader.one("maint_reset_loss")})
+
+
+def _backend(reader: Reader, target: Target, caps) -> Resolved:
+    backend = reader.one("maint_backend", {"pid": target.pid})
+    if backend is None:
+        raise Refused(f"No session with pid {target.pid} any more: it has already ended.")
+    if backend["is_self"]:
+        raise Refused("That is pgpulse's own session for this action.")
+    if backend["usename"] is None:
+        raise Refused(f"pid {target.pid} is a {backend['backend_type'] or 'server'} process, not a client "
+                      "session; PostgreSQL does not let it be signalled.")
+    if not caps.superuser:
+        if backend["target_superuser"]:
+            raise Refused(f"pid {target.pid} belongs to superuser {backend['usename']}: only a superuser may "
+                          "signal it.")
+        if not (backend["same_role"] or backend["signal_backend"]):
+            raise Refused(f"pid {target.pid} belongs to role {backend['usename']}; role {caps.role} may only "
+                          f"signal its own sessions. A superuser can GRANT pg_signal_backend TO {caps.role}.")
+    return Resolved(target, backend=backend)
+
+
+def _object_word(kind: str) -> str:
+    return {"reindex": "index", "drop_index": "index", "refresh_matview": "materialized view"}.get(kind, "table")

@@ -1,0 +1,257 @@
+"""Run one maintenance action safely: refused unless enabled and allowed, one per object, never hanging.
+
+The order is the safety model:
+1. actions disabled for the database (or a transaction pooler): refused before any connection;
+2. the SQL is parsed and must act on exactly the action's target; the target must exist and the role
+   must be allowed to act on it (precheck): refused with a sentence otherwise;
+3. on a dedicated autocommit session (CONCURRENTLY cannot run in a transaction block), with
+   lock_timeout = action_lock_timeout_ms and statement_timeout = action_statement_timeout_ms, the
+   per-object advisory lock is tried (lock.py): if another session holds it, refused with who/what;
+4. figures before; the audit row is written ("running"); the statement runs; figures after; an index
+   left INVALID by a failed CONCURRENTLY build is reported with its cleanup action; the row is completed.
+
+`execute` runs in the caller's thread; `start` runs it in a background thread and returns the
+ActionRun at once (the page reads its progress and may `cancel` it).
+"""
+
+from __future__ import annotations
+
+import getpass
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import errors as pgerrors
+
+from lib import actions
+from lib.errors import Problem, describe
+from lib.findings import Action
+from lib.fmt import fmt_ms
+from lib.maintenance import audit, figures, lock
+from lib.maintenance.hooks import snapshot_before_reset
+from lib.maintenance.precheck import INDEX_KINDS, Refused, Resolved, resolve
+from lib.maintenance.reader import Reader
+from lib.maintenance.target import KIND_WORDS
+from lib.store import Store
+
+FINAL = ("done", "failed", "refused", "cancelled")
+APP_NAME_BYTES = 63  # PostgreSQL truncates application_name there
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the app's login when one is configured, the OS user always, and from where."""
+
+    app_user: str | None = None
+    os_user: str = field(default_factory=getpass.getuser)
+    client: str = "app"  # app or cli
+
+    @property
+    def label(self) -> str:
+        return self.app_user or self.os_user
+
+
+@dataclass
+class ActionRun:
+    """One run of an action; its fields change while it runs (read by the page and the CLI)."""
+
+    action: Action
+    database: str
+    actor: Actor
+    server: str = ""
+    db_role: str | None = None
+    state: str = "pending"  # pending, running, then done, failed, refused or cancelled
+    message: str = ""  # the result, or why not, in words
+    problem: Problem | None = None
+    pid: int | None = None  # the action's backend while it runs
+    started: float | None = None
+    finished: float | None = None
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    cleanup: list[Action] = field(default_factory=list)  # for an index left INVALID
+    notes: list[str] = field(default_factory=list)
+    audit_id: int | None = None
+    target_oid: int | None = None
+    object_display: str = ""
+    cancel_requested: bool = False
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if not self.object_display:
+            a = self.action
+            self.object_display = f"{a.target_schema}.{a.target_name}" if a.target_schema else a.target_name
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.started is None:
+            return None
+        return ((self.finished or time.time()) - self.started) * 1000
+
+
+def execute(db, action: Action, store: Store, actor: Actor, *, typed_name: str | None = None,
+            run: ActionRun | None = None) -> ActionRun:
+    """Run `action` on `db` under the safety rules, audited in `store`; returns the finished ActionRun."""
+    run = run or ActionRun(action, db.config.name, actor, server=db.config.display)
+    run.started = time.time()
+    run.state = "running"
+    try:
+        _refuse_early(db, action, typed_name)
+        _run_on_session(db, run, store)
+    except Refused as exc:
+        _finish(run, "refused", str(exc))
+        _audit_early(store, run)
+    except Exception as exc:  # noqa: BLE001 - anything unforeseen is recorded, never raised into a page
+        _finish(run, "failed", "", describe(exc, db.config.display))
+        if run.audit_id is None:
+            _audit_early(store, run)
+        else:
+            audit.record_end(store, run)
+    return run
+
+
+def start(db, action: Action, store: Store, actor: Actor, *, typed_name: str | None = None) -> ActionRun:
+    """`execute` in a background thread; the returned run fills in as it goes."""
+    run = ActionRun(action, db.config.name, actor, server=db.config.display)
+    run.thread = threading.Thread(target=execute, args=(db, action, store, actor),
+                                  kwargs={"typed_name": typed_name, "run": run}, daemon=True,
+                                  name=f"pgpulse-action-{action.kind}")
+    run.thread.start()
+    return run
+
+
+def cancel(db, run: ActionRun) -> bool:
+    """Ask the server to cancel the run's statement (pg_cancel_backend of its own backend only)."""
+    run.cancel_requested = True
+    if run.pid is None or run.is_final:
+        return False
+    row = db.one("maint_cancel", {"pid": run.pid, "query": run.action.sql})
+    return bool(row and row["cancelled"])
+
+
+def _refuse_early(db, action: Action, typed_name: str | None) -> None:
+    """Refusals that need no server: nothing at all reaches the database for these."""
+    if not db.config.actions_enabled:
+        raise Refused(f"Actions are off for {db.config.title}: enable them with `actions = true` in its "
+                      "[connections.<name>] section (PGPULSE_ACTIONS=1 for DATABASE_URL). The SQL can be "
+                      "copied and run by hand.")
+    if db.config.pooler:
+        raise Refused("This connection goes through a transaction pooler, which cannot keep an action's "
+                      "lock_timeout or its per-object lock: configure a direct connection (port 5432) with "
+                      "actions = true for maintenance.")
+    if action.kind == "drop_index" and typed_name != action.target_name:
+        raise Refused(f"DROP INDEX needs the index name typed to confirm: {action.target_name}.")
+
+
+def _run_on_session(db, run: ActionRun, store: Store) -> None:
+    action, limits = run.action, db.thresholds
+    app_name = f"pgpulse: {run.actor.label} via {run.actor.client}".encode()[:APP_NAME_BYTES]
+    with db.dedicated_connection(application_name=app_name.decode(errors="ignore")) as conn:
+        notices: list[psycopg.errors.Diagnostic] = []
+        conn.add_notice_handler(notices.append)
+        reader = Reader(db, conn)
+        caps = db.capabilities
+        run.db_role = caps.role
+        resolved = resolve(reader, action, caps)
+        run.target_oid = resolved.oid
+        run.object_display = resolved.target.display
+        scope = resolved.lock_scope
+        if not lock.try_lock(reader, scope):
+            raise Refused("Not run: " + lock.holder(reader, scope))
+        try:
+            run.before = figures.capture(reader, resolved)
+            invalid_before = _invalid_indexes(reader, resolved)
+            if action.kind == "reset_statements":
+                note = snapshot_before_reset(db, store)
+                if note:
+                    run.notes.append(note)
+            run.audit_id = audit.record_start(store, run)
+            session = reader.one("maint_session", {
+                "lock_timeout": f"{limits.action_lock_timeout_ms}ms",
+                "statement_timeout": f"{limits.action_statement_timeout_ms}ms"})
+            run.pid = session["pid"]
+            outcome, message, problem = _statement(reader, run, resolved, notices, limits.action_lock_timeout_ms)
+            run.after = figures.capture(reader, resolved) if not conn.broken else {}
+            if outcome != "done":
+                run.cleanup = [actions.drop_index(r["schema"], r["name"]) for r in _invalid_indexes(reader, resolved)
+                               if r["oid"] not in invalid_before]
+                if run.cleanup:
+                    names = ", ".join(c.target_name for c in run.cleanup)
+                    message += f" It left the INVALID index {names}: drop it with the cleanup action."
+            elif action.kind in INDEX_KINDS and run.after.get("exists") and not run.after.get("valid"):
+                outcome, message = "failed", figures.summary(action.kind, run.before, run.after)
+                run.cleanup = [actions.drop_index(action.target_schema, action.target_name)]
+            _finish(run, outcome, message, problem)
+        finally:
+            if not conn.broken:
+                lock.unlock(reader, scope)
+        audit.record_end(store, run)
+
+
+def _statement(reader: Reader, run: ActionRun, resolved: Resolved, notices, lock_timeout_ms: int
+               ) -> tuple[str, str, Problem | None]:
+    action = run.action
+    try:
+        cursor = reader.conn.execute(action.sql)
+        signalled = cursor.fetchone()[0] if action.kind in ("cancel_backend", "terminate_backend") else True
+    except pgerrors.LockNotAvailable:
+        text = (f"{resolved.table_display} is locked by another session{_lockers(reader, resolved)}: pgpulse "
+                f"waited {fmt_ms(lock_timeout_ms)} (action_lock_timeout_ms) and gave up, so nothing queues "
+                "behind that lock. Nothing was changed; try again once that session has finished.")
+        return "failed", text, Problem("Object is locked", text, "")
+    except pgerrors.QueryCanceled as exc:
+        if run.cancel_requested:
+            return "cancelled", f"Cancelled on request: PostgreSQL stopped {KIND_WORDS[action.kind]}.", None
+        return "failed", "", describe(exc)
+    except psycopg.Error as exc:
+        return "failed", "", describe(exc)
+    warnings = [n.message_primary for n in notices if n.severity_nonlocalized == "WARNING"]
+    skipped = [w for w in warnings if w.startswith("skipping")]  # VACUUM/ANALYZE without the right
+    if skipped:
+        return "failed", f"PostgreSQL skipped it: {'; '.join(skipped)}.", None
+    run.notes.extend(warnings)
+    if not signalled:
+        return "failed", f"PostgreSQL did not signal pid {resolved.target.pid}: the session has ended.", None
+    return "done", "", None
+
+
+def _lockers(reader: Reader, resolved: Resolved) -> str:
+    """ (pid 123, role app, idle in transaction: `LOCK ...`) — who holds a lock on the table now."""
+    if resolved.table is None:
+        return ""
+    try:
+        rows = reader.rows("maint_relation_lockers", {"oid": resolved.table["oid"]})
+    except psycopg.Error:
+        return ""
+    parts = [f"pid {r['pid']}, role {r['usename']}, {r['mode']}, {r['state'] or 'state hidden'}"
+             + (f": `{' '.join(r['query'].split())[:120]}`" if r["query"] and not r["query"].startswith("<") else "")
+             for r in rows[:3]]
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _invalid_indexes(reader: Reader, resolved: Resolved) -> list[dict[str, Any]]:
+    if resolved.target.kind not in ("create_index", "reindex"):
+        return []
+    return reader.rows("maint_invalid_indexes", {"oid": resolved.table["oid"]})
+
+
+def _finish(run: ActionRun, state: str, message: str, problem: Problem | None = None) -> None:
+    if state == "done":
+        message = message or figures.summary(run.action.kind, run.before, run.after)
+    elif not message and problem is not None:
+        message = problem.line()
+    run.state, run.message, run.problem = state, message, problem
+    run.finished = time.time()
+    run.pid = None
+
+
+def _audit_early(store: Store, run: ActionRun) -> None:
+    try:
+        run.audit_id = audit.record_start(store, run)
+    except Exception as exc:  # noqa: BLE001 - a broken store must not hide the refusal itself
+        run.notes.append(f"The audit log could not be written: {describe(exc).line()}")

@@ -1,0 +1,128 @@
+"""What an action's SQL acts on, read by PostgreSQL's own parser and checked against what the action says.
+
+An Action carries its SQL and, separately, its target (kind, schema, name). Before anything runs, the
+SQL must be exactly one statement of the action's kind, on a schema-qualified object that is the
+target: a Finding can then never run SQL that acts on something else than what the dialog shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pglast import ast, parse_sql
+from pglast.enums import ObjectType, ReindexObjectType
+from pglast.parser import ParseError
+
+from lib.findings import Action
+
+RELATION_KINDS = {"vacuum", "vacuum_analyze", "analyze", "reindex", "drop_index", "create_index",
+                  "refresh_matview"}
+BACKEND_FUNCTIONS = {"cancel_backend": "pg_cancel_backend", "terminate_backend": "pg_terminate_backend"}
+KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "analyze": "ANALYZE",
+              "reindex": "REINDEX", "drop_index": "DROP INDEX", "create_index": "CREATE INDEX",
+              "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
+              "cancel_backend": "cancel", "terminate_backend": "terminate"}
+
+
+class ActionMismatch(ValueError):
+    """The action's SQL is not what the action claims to be: it is refused."""
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # the action's kind
+    schema: str = ""  # the object acted on (for create_index: the new index, in its table's schema)
+    name: str = ""
+    table_name: str = ""  # create_index: the table the index is built on (same schema)
+    pid: int | None = None  # cancel/terminate
+    concurrently: bool = False
+
+    @property
+    def display(self) -> str:
+        if self.pid is not None:
+            return f"backend {self.pid}"
+        if not self.name:
+            return "pg_stat_statements"
+        return f"{self.schema}.{self.name}"
+
+
+def parse(action: Action) -> Target:
+    try:
+        statements = parse_sql(action.sql)
+    except ParseError as exc:
+        raise ActionMismatch(f"its SQL does not parse ({exc})") from None
+    if len(statements) != 1:
+        raise ActionMismatch(f"its SQL holds {len(statements)} statements; an action runs exactly one")
+    node = statements[0].stmt
+    if action.kind in RELATION_KINDS:
+        target = _relation_target(action.kind, node)
+        if (target.schema, target.name) != (action.target_schema, action.target_name):
+            raise ActionMismatch(f"its SQL acts on {target.schema}.{target.name}, not on its target "
+                                 f"{action.target_schema}.{action.target_name}")
+        return target
+    if action.kind == "reset_statements":
+        _function_call(node, "pg_stat_statements_reset")
+        return Target(action.kind)
+    if action.kind in BACKEND_FUNCTIONS:
+        call = _function_call(node, BACKEND_FUNCTIONS[action.kind])
+        args = call.args or ()
+        if len(args) != 1 or not isinstance(args[0], ast.A_Const) or not isinstance(args[0].val, ast.Integer):
+            raise ActionMismatch("a backend action takes exactly one pid")
+        pid = args[0].val.ival
+        if str(pid) != action.target_name:
+            raise ActionMismatch(f"its SQL signals pid {pid}, not its target {action.target_name}")
+        return Target(action.kind, pid=pid)
+    raise ActionMismatch(f"pgpulse does not know how to run a {action.kind!r} action")
+
+
+def _relation_target(kind: str, node) -> Target:
+    if kind in ("vacuum", "vacuum_analyze", "analyze"):
+        if not isinstance(node, ast.VacuumStmt) or node.is_vacuumcmd != (kind != "analyze"):
+            raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
+        options = {o.defname for o in node.options or ()}
+        if "full" in options:
+            raise ActionMismatch("VACUUM FULL takes an ACCESS EXCLUSIVE lock; pgpulse does not run it")
+        if kind != "analyze" and ("analyze" in options) != (kind == "vacuum_analyze"):
+            raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
+        rels = node.rels or ()
+        if len(rels) != 1:
+            raise ActionMismatch("it must name exactly one table")
+        return Target(kind, *_qualified(rels[0].relation))
+    if kind == "reindex":
+        if not isinstance(node, ast.ReindexStmt) or node.kind != ReindexObjectType.REINDEX_OBJECT_INDEX:
+            raise ActionMismatch("its SQL is not a REINDEX INDEX statement")
+        concurrently = any(p.defname == "concurrently" for p in node.params or ())
+        return Target(kind, *_qualified(node.relation), concurrently=concurrently)
+    if kind == "drop_index":
+        if not isinstance(node, ast.DropStmt) or node.removeType != ObjectType.OBJECT_INDEX \
+                or len(node.objects) != 1:
+            raise ActionMismatch("its SQL is not a DROP INDEX of one index")
+        names = [part.sval for part in node.objects[0]]
+        if len(names) != 2:
+            raise ActionMismatch("the index name must be schema-qualified")
+        return Target(kind, names[0], names[1], concurrently=bool(node.concurrent))
+    if kind == "create_index":
+        if not isinstance(node, ast.IndexStmt) or not node.idxname:
+            raise ActionMismatch("its SQL is not a CREATE INDEX with a name")
+        schema, table = _qualified(node.relation)
+        return Target(kind, schema, node.idxname, table_name=table, concurrently=bool(node.concurrent))
+    if not isinstance(node, ast.RefreshMatViewStmt):
+        raise ActionMismatch("its SQL is not a REFRESH MATERIALIZED VIEW statement")
+    return Target(kind, *_qualified(node.relation), concurrently=bool(node.concurrent))
+
+
+def _qualified(relation) -> tuple[str, str]:
+    # An unqualified name would depend on search_path: the object acted on must be certain.
+    if not relation.schemaname:
+        raise ActionMismatch(f"the name {relation.relname} must be schema-qualified")
+    return relation.schemaname, relation.relname
+
+
+def _function_call(node, function: str):
+    targets = getattr(node, "targetList", None) or ()
+    if not isinstance(node, ast.SelectStmt) or len(targets) != 1 or node.fromClause or node.whereClause:
+        raise ActionMismatch(f"its SQL is not a plain call of {function}()")
+    call = targets[0].val
+    if not isinstance(call, ast.FuncCall) or call.funcname[-1].sval != function:
+        raise ActionMismatch(f"its SQL is not a plain call of {function}()")
+    return call
