@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from lib.cli import UsageError
@@ -34,7 +35,8 @@ def open_database(args: argparse.Namespace, progress_to_stderr: bool = True) -> 
             url, flagged = strip_pooler_flag(args.dsn)
 
             config = DatabaseConfig(name="dsn", conninfo=validated(url, "--dsn"), source="--dsn",
-                                    pooler=is_pooler(url, flagged))
+                                    pooler=is_pooler(url, flagged),
+                                    actions_enabled=os.environ.get("PGPULSE_ACTIONS") == "1")
         else:
             name = args.db or settings.databases[0].name
             config = settings.database(name)

@@ -33,7 +33,7 @@ from lib.maintenance import audit, figures, lock
 from lib.maintenance.hooks import snapshot_before_reset
 from lib.maintenance.precheck import INDEX_KINDS, Refused, Resolved, resolve
 from lib.maintenance.reader import Reader
-from lib.maintenance.target import KIND_WORDS
+from lib.maintenance.target import KIND_WORDS, parse
 from lib.store import Store
 
 FINAL = ("done", "failed", "refused", "cancelled")
@@ -105,13 +105,10 @@ def execute(db, action: Action, store: Store, actor: Actor, *, typed_name: str |
         _run_on_session(db, run, store)
     except Refused as exc:
         _finish(run, "refused", str(exc))
-        _audit_early(store, run)
+        _record(store, run)
     except Exception as exc:  # noqa: BLE001 - anything unforeseen is recorded, never raised into a page
         _finish(run, "failed", "", describe(exc, db.config.display))
-        if run.audit_id is None:
-            _audit_early(store, run)
-        else:
-            audit.record_end(store, run)
+        _record(store, run)
     return run
 
 
@@ -134,16 +131,24 @@ def cancel(db, run: ActionRun) -> bool:
     return bool(row and row["cancelled"])
 
 
+def disabled_reason(db) -> str | None:
+    """Why no action may run on this database at all, or None. Needs no server."""
+    if not db.config.actions_enabled:
+        return (f"Actions are off for {db.config.title}: enable them with `actions = true` in its "
+                "[connections.<name>] section (PGPULSE_ACTIONS=1 for DATABASE_URL). The SQL can be copied "
+                "and run by hand.")
+    if db.config.pooler:
+        return ("This connection goes through a transaction pooler, which cannot keep an action's "
+                "lock_timeout or its per-object lock: configure a direct connection (port 5432) with "
+                "actions = true for maintenance.")
+    return None
+
+
 def _refuse_early(db, action: Action, typed_name: str | None) -> None:
     """Refusals that need no server: nothing at all reaches the database for these."""
-    if not db.config.actions_enabled:
-        raise Refused(f"Actions are off for {db.config.title}: enable them with `actions = true` in its "
-                      "[connections.<name>] section (PGPULSE_ACTIONS=1 for DATABASE_URL). The SQL can be "
-                      "copied and run by hand.")
-    if db.config.pooler:
-        raise Refused("This connection goes through a transaction pooler, which cannot keep an action's "
-                      "lock_timeout or its per-object lock: configure a direct connection (port 5432) with "
-                      "actions = true for maintenance.")
+    reason = disabled_reason(db)
+    if reason:
+        raise Refused(reason)
     if action.kind == "drop_index" and typed_name != action.target_name:
         raise Refused(f"DROP INDEX needs the index name typed to confirm: {action.target_name}.")
 
@@ -155,42 +160,48 @@ def _run_on_session(db, run: ActionRun, store: Store) -> None:
         notices: list[psycopg.errors.Diagnostic] = []
         conn.add_notice_handler(notices.append)
         reader = Reader(db, conn)
-        caps = db.capabilities
-        run.db_role = caps.role
-        resolved = resolve(reader, action, caps)
-        run.target_oid = resolved.oid
-        run.object_display = resolved.target.display
-        scope = resolved.lock_scope
-        if not lock.try_lock(reader, scope):
-            raise Refused("Not run: " + lock.holder(reader, scope))
+        # The action's limits hold from the start: reading sizes takes a share lock on the table too.
+        session = reader.one("maint_session", {"lock_timeout": f"{limits.action_lock_timeout_ms}ms",
+                                               "statement_timeout": f"{limits.action_statement_timeout_ms}ms"})
+        run.db_role = db.capabilities.role
+        resolved = None
         try:
-            run.before = figures.capture(reader, resolved)
-            invalid_before = _invalid_indexes(reader, resolved)
-            if action.kind == "reset_statements":
-                note = snapshot_before_reset(db, store)
-                if note:
-                    run.notes.append(note)
-            run.audit_id = audit.record_start(store, run)
-            session = reader.one("maint_session", {
-                "lock_timeout": f"{limits.action_lock_timeout_ms}ms",
-                "statement_timeout": f"{limits.action_statement_timeout_ms}ms"})
-            run.pid = session["pid"]
-            outcome, message, problem = _statement(reader, run, resolved, notices, limits.action_lock_timeout_ms)
-            run.after = figures.capture(reader, resolved) if not conn.broken else {}
-            if outcome != "done":
-                run.cleanup = [actions.drop_index(r["schema"], r["name"]) for r in _invalid_indexes(reader, resolved)
-                               if r["oid"] not in invalid_before]
-                if run.cleanup:
-                    names = ", ".join(c.target_name for c in run.cleanup)
-                    message += f" It left the INVALID index {names}: drop it with the cleanup action."
-            elif action.kind in INDEX_KINDS and run.after.get("exists") and not run.after.get("valid"):
-                outcome, message = "failed", figures.summary(action.kind, run.before, run.after)
-                run.cleanup = [actions.drop_index(action.target_schema, action.target_name)]
-            _finish(run, outcome, message, problem)
-        finally:
-            if not conn.broken:
-                lock.unlock(reader, scope)
-        audit.record_end(store, run)
+            resolved = resolve(reader, action, db.capabilities)
+            run.target_oid = resolved.oid
+            run.object_display = resolved.target.display
+            scope = resolved.lock_scope
+            if not lock.try_lock(reader, scope):
+                raise Refused("Not run: " + lock.holder(reader, scope))
+            try:
+                run.before = figures.capture(reader, resolved)
+                invalid_before = {r["oid"] for r in _invalid_indexes(reader, resolved)}
+                if action.kind == "reset_statements":
+                    run.notes.extend(filter(None, [snapshot_before_reset(db, store)]))
+                run.audit_id = audit.record_start(store, run)
+                if run.cancel_requested:
+                    raise Refused("Cancelled before it started.")
+                run.pid = session["pid"]
+                outcome, message, problem = _statement(reader, run, resolved, notices, limits.action_lock_timeout_ms)
+                run.pid = None
+                run.after = figures.capture(reader, resolved)
+                if outcome != "done":
+                    run.cleanup = [actions.drop_index(r["schema"], r["name"])
+                                   for r in _invalid_indexes(reader, resolved) if r["oid"] not in invalid_before]
+                    if run.cleanup:
+                        names = ", ".join(c.target_name for c in run.cleanup)
+                        message += f" It left the INVALID index {names}: drop it with the cleanup action."
+                elif action.kind in INDEX_KINDS and run.after.get("exists") and not run.after.get("valid"):
+                    outcome, message = "failed", figures.summary(action.kind, run.before, run.after)
+                    run.cleanup = [actions.drop_index(action.target_schema, action.target_name)]
+                _finish(run, outcome, message, problem)
+            finally:
+                if not conn.broken:
+                    lock.unlock(reader, scope)
+        except pgerrors.LockNotAvailable:
+            # Reading the figures waited for a lock someone holds: the action would have too.
+            text = _locked_text(reader, resolved, limits.action_lock_timeout_ms, action)
+            _finish(run, "failed", text, Problem("Object is locked", text, ""))
+        _record(store, run)
 
 
 def _statement(reader: Reader, run: ActionRun, resolved: Resolved, notices, lock_timeout_ms: int
@@ -200,9 +211,7 @@ def _statement(reader: Reader, run: ActionRun, resolved: Resolved, notices, lock
         cursor = reader.conn.execute(action.sql)
         signalled = cursor.fetchone()[0] if action.kind in ("cancel_backend", "terminate_backend") else True
     except pgerrors.LockNotAvailable:
-        text = (f"{resolved.table_display} is locked by another session{_lockers(reader, resolved)}: pgpulse "
-                f"waited {fmt_ms(lock_timeout_ms)} (action_lock_timeout_ms) and gave up, so nothing queues "
-                "behind that lock. Nothing was changed; try again once that session has finished.")
+        text = _locked_text(reader, resolved, lock_timeout_ms, action)
         return "failed", text, Problem("Object is locked", text, "")
     except pgerrors.QueryCanceled as exc:
         if run.cancel_requested:
@@ -220,12 +229,20 @@ def _statement(reader: Reader, run: ActionRun, resolved: Resolved, notices, lock
     return "done", "", None
 
 
-def _lockers(reader: Reader, resolved: Resolved) -> str:
-    """ (pid 123, role app, idle in transaction: `LOCK ...`) — who holds a lock on the table now."""
-    if resolved.table is None:
-        return ""
+def _locked_text(reader: Reader, resolved: Resolved | None, lock_timeout_ms: int, action: Action) -> str:
+    target = parse(action)  # parsed fine already: the lock was met after that
+    schema, name = target.schema, target.table_name or target.name
+    if resolved is not None and resolved.table is not None:
+        schema, name = resolved.table["schema"], resolved.table["name"]
+    return (f"{schema}.{name} is locked by another session{_lockers(reader, schema, name)}: pgpulse waited "
+            f"{fmt_ms(lock_timeout_ms)} (action_lock_timeout_ms) and gave up, so nothing queues behind that "
+            "lock. Try again once that session has finished.")
+
+
+def _lockers(reader: Reader, schema: str, name: str) -> str:
+    """ (pid 123, role app, idle in transaction: `LOCK ...`): who holds a lock on the table now."""
     try:
-        rows = reader.rows("maint_relation_lockers", {"oid": resolved.table["oid"]})
+        rows = reader.rows("maint_relation_lockers", {"schema": schema, "name": name})
     except psycopg.Error:
         return ""
     parts = [f"pid {r['pid']}, role {r['usename']}, {r['mode']}, {r['state'] or 'state hidden'}"
@@ -250,8 +267,12 @@ def _finish(run: ActionRun, state: str, message: str, problem: Problem | None = 
     run.pid = None
 
 
-def _audit_early(store: Store, run: ActionRun) -> None:
+def _record(store: Store, run: ActionRun) -> None:
+    """Write the run's final state: complete its row, or insert one when it ended before starting."""
     try:
-        run.audit_id = audit.record_start(store, run)
-    except Exception as exc:  # noqa: BLE001 - a broken store must not hide the refusal itself
+        if run.audit_id is None:
+            run.audit_id = audit.record_start(store, run)
+        else:
+            audit.record_end(store, run)
+    except Exception as exc:  # noqa: BLE001 - a broken store must not hide the outcome itself
         run.notes.append(f"The audit log could not be written: {describe(exc).line()}")

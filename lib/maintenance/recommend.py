@@ -1,0 +1,51 @@
+"""The Maintenance page's list: every Finding that carries an action, plus INVALID indexes to clean up,
+one entry per distinct SQL, by priority (severity first; then the safest, cheapest kinds first, and
+destructive ones last)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lib import actions
+from lib.findings import Action, Finding, Severity
+
+# Within one severity: cleanup and routine work first, index drops (destructive) last.
+KIND_ORDER = ("vacuum_analyze", "vacuum", "analyze", "create_index", "reindex", "refresh_matview", "drop_index",
+              "cancel_backend", "terminate_backend", "reset_statements")
+INVALID_CHECK = "maintenance.invalid_index"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    action: Action
+    severity: Severity
+    title: str
+    object: str
+    recommendation: str = ""
+    check: str = ""
+    finding: Finding | None = None
+
+    @property
+    def sort_key(self) -> tuple:
+        rank = KIND_ORDER.index(self.action.kind) if self.action.kind in KIND_ORDER else len(KIND_ORDER)
+        return (-self.severity, rank, self.object)
+
+
+def invalid_index_recommendations(rows: list[dict]) -> list[Recommendation]:
+    """rows of queries/maint_invalid_indexes.sql (oid 0: every table)."""
+    return [Recommendation(
+        actions.drop_index(r["schema"], r["name"]), Severity.WARNING,
+        f"INVALID index {r['name']} on {r['table_schema']}.{r['table_name']}", f"{r['schema']}.{r['name']}",
+        "Left by a failed CREATE INDEX or REINDEX CONCURRENTLY: queries never use it, writes may still "
+        f"maintain it. Drop it, then build it again if it is wanted. Its definition: {r['index_definition']}",
+        INVALID_CHECK) for r in rows]
+
+
+def recommended(findings: list[Finding], invalid_rows: list[dict] | None = None) -> list[Recommendation]:
+    found = [Recommendation(f.action, f.severity, f.title, f.object, f.recommendation, f.check, f)
+             for f in findings if f.action is not None and f.severity > Severity.OK]
+    found += invalid_index_recommendations(invalid_rows or [])
+    best: dict[str, Recommendation] = {}
+    for rec in sorted(found, key=lambda r: r.sort_key):
+        best.setdefault(rec.action.sql, rec)
+    return list(best.values())
