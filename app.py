@@ -23,6 +23,10 @@ PAGES = {
     "Database": [
         st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
+    "Maintenance": [
+        st.Page("pages/maintenance.py", title="Maintenance", icon=":material/build:", url_path="maintenance"),
+        st.Page("pages/audit.py", title="Audit log", icon=":material/history:", url_path="audit"),
+    ],
 }
 
 

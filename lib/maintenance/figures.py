@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
+from lib.fmt import fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
 from lib.maintenance.precheck import INDEX_KINDS, TABLE_KINDS, Resolved
 from lib.maintenance.reader import Reader
 
@@ -124,6 +124,26 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
     if kind == "cancel_backend":
         return f"Cancels the running statement of {who}: `{query}`. Its transaction rolls back."
     return f"Disconnects {who}, last statement `{query}`. Its open transaction rolls back."
+
+
+HIDDEN = {"oid", "definition", "query"}  # long or internal: shown elsewhere, not in the figures table
+
+
+def table(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
+    """Rows of figure / before / after, for people."""
+    keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN]
+    return [{"figure": k.replace("_", " "), "before": show(k, before.get(k)), "after": show(k, after.get(k))}
+            for k in keys]
+
+
+def show(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        return when(value)
+    return fmt_evidence(key, value)
 
 
 def size_of(resolved: Resolved, before: dict[str, Any]) -> int | None:

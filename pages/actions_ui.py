@@ -1,0 +1,157 @@
+"""Drawing a maintenance action anywhere: a button, its confirmation dialog, its progress and its result.
+
+Any page can offer a Finding's fix with `action_control(db, finding.action, finding=finding)`. The
+dialog shows the exact SQL, the lock and what it blocks, the object's size and the expected effect;
+DROP INDEX asks for the index name. The action then runs in the background (lib.maintenance.runner)
+while a progress bar follows it; its before/after figures stay on the page until dismissed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from lib import stbind
+from lib.findings import Action, Finding
+from lib.fmt import fmt_bytes, fmt_ms
+from lib.maintenance import figures, progress, runner
+from lib.maintenance import preview as previews
+from lib.maintenance.target import KIND_WORDS
+from lib.store import Store, open_store
+
+RUNS = "pgpulse_action_runs"  # key -> ActionRun (this browser session's runs)
+SPECS = "pgpulse_action_specs"  # key -> (Action, Finding | None)
+OPEN = "pgpulse_action_open"  # the key whose confirmation dialog is open
+PREVIEWS = "pgpulse_action_previews"  # key -> Preview, while its dialog is open
+STATE_BOX = {"done": st.success, "failed": st.error, "refused": st.warning, "cancelled": st.warning}
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Store:
+    return open_store(stbind.settings().store_url)
+
+
+def actor() -> runner.Actor:
+    """The app's login when Streamlit authentication is configured; otherwise the OS user running the app."""
+    try:
+        info = st.user.to_dict()
+    except Exception:  # noqa: BLE001 - no authentication configured
+        info = {}
+    user = (info.get("email") or info.get("name")) if info.get("is_logged_in") else None
+    return runner.Actor(app_user=user, client="app")
+
+
+def action_key(db, action: Action) -> str:
+    return hashlib.sha1(f"{db.config.name}\n{action.sql}".encode()).hexdigest()[:12]
+
+
+def has_run(key: str) -> bool:
+    return key in st.session_state.get(RUNS, {})
+
+
+def action_control(db, action: Action, *, finding: Finding | None = None, key: str | None = None,
+                   label: str | None = None) -> None:
+    """The button for one action, its dialog when open, and its run (progress or result) below."""
+    key = key or action_key(db, action)
+    st.session_state.setdefault(SPECS, {})[key] = (action, finding)
+    run = st.session_state.get(RUNS, {}).get(key)
+    disabled = runner.disabled_reason(db) is not None
+    text = label or (f"SQL of {KIND_WORDS[action.kind]}" if disabled else f"{KIND_WORDS[action.kind]}…")
+    st.button(text, key=f"open:{key}", on_click=_open, args=(key,), disabled=run is not None and not run.is_final,
+              icon=":material/content_copy:" if disabled else ":material/build:",
+              help="Actions are off for this database: shows the SQL to copy." if disabled else
+              "Shows the exact SQL, its lock and effect, and asks to confirm.")
+    if st.session_state.get(OPEN) == key:
+        _confirm(db, key)
+    if run is not None:
+        run_panel(db, key)
+
+
+def _open(key: str) -> None:
+    st.session_state[OPEN] = key
+    st.session_state.get(PREVIEWS, {}).pop(key, None)
+
+
+def _close() -> None:
+    st.session_state.pop(OPEN, None)
+
+
+@st.dialog("Confirm the maintenance action", width="large", on_dismiss=_close)
+def _confirm(db, key: str) -> None:
+    action, finding = st.session_state[SPECS][key]
+    previewed = st.session_state.setdefault(PREVIEWS, {})
+    if key not in previewed:
+        previewed[key] = previews.preview(db, action)
+    pv = previewed[key]
+    st.markdown(f"**{KIND_WORDS[action.kind]}** on `{pv.target}` · database **{db.config.title}**")
+    if finding is not None:
+        st.caption(f"{finding.title}. {finding.recommendation}")
+    st.code(action.sql + ";", language="sql")
+    st.markdown(f":material/lock: **Lock:** {action.lock}")
+    size, effect = st.columns([1, 3])
+    size.metric("Object size", fmt_bytes(pv.size_bytes) if pv.size_bytes is not None else "–", border=True)
+    effect.markdown(f"**Expected effect:** {pv.effect or '–'}")
+    for note in pv.notes:
+        st.caption(note)
+    if pv.disabled:
+        st.info(pv.disabled, icon=":material/lock:")
+        return
+    if pv.refusal:
+        st.error(f"**Cannot run:** {pv.refusal}", icon=":material/block:")
+        return
+    typed = None
+    if pv.needs_typed_name:
+        typed = st.text_input(f"Type the index name **{action.target_name}** to confirm the drop", key=f"typed:{key}")
+    ready = not pv.needs_typed_name or typed == action.target_name
+    go, stop = st.columns(2)
+    if go.button("Run now", type="primary", disabled=not ready, key=f"run:{key}", icon=":material/play_arrow:",
+                 width="stretch"):
+        st.session_state.setdefault(RUNS, {})[key] = runner.start(db, action, store(), actor(), typed_name=typed)
+        _close()
+        st.rerun()
+    if stop.button("Cancel", key=f"dismiss:{key}", width="stretch"):
+        _close()
+        st.rerun()
+
+
+def run_panel(db, key: str) -> None:
+    run = st.session_state[RUNS][key]
+    if run.is_final:
+        result(db, key, run)
+    else:
+        _live(db, key)
+
+
+@st.fragment(run_every=1.0)
+def _live(db, key: str) -> None:
+    run = st.session_state.get(RUNS, {}).get(key)
+    if run is None:
+        return
+    if run.is_final:
+        stbind.clear_caches()  # nothing cached may show the state from before the action
+        st.rerun()
+    seen = stbind.guarded(lambda: progress.read(db, run.pid))
+    what = f"{KIND_WORDS[run.action.kind]} {run.object_display}: running for {fmt_ms(run.duration_ms)}"
+    if seen is not None and seen.fraction is not None:
+        st.progress(seen.fraction, text=f"{seen.text} · {fmt_ms(run.duration_ms)}")
+    else:
+        st.info(f"{seen.text if seen else what}…", icon=":material/progress_activity:")
+    st.button("Cancel the action", key=f"stop:{key}", on_click=runner.cancel, args=(db, run), icon=":material/stop:")
+
+
+def result(db, key: str, run: runner.ActionRun) -> None:
+    with st.container(border=True):
+        STATE_BOX[run.state](f"**{KIND_WORDS[run.action.kind]} {run.object_display}: {run.state}** — {run.message}")
+        rows = figures.table(run.before, run.after)
+        if rows and run.state != "refused":
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        for note in run.notes:
+            st.caption(note)
+        for i, cleanup in enumerate(run.cleanup):
+            st.markdown(f"Cleanup: `{cleanup.sql}`")
+            action_control(db, cleanup, key=f"{key}.cleanup{i}")
+        audit = f"Audit entry #{run.audit_id} · " if run.audit_id else ""
+        st.caption(f"{audit}{fmt_ms(run.duration_ms)} · by {run.actor.label}")
+        st.button("Dismiss", key=f"forget:{key}", on_click=lambda: st.session_state[RUNS].pop(key, None))
