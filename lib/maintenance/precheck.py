@@ -67,8 +67,6 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
         return _backend(reader, target, caps)
     relation = reader.one("maint_relation", {"schema": target.schema, "name": target.name})
     if kind == "create_index":
-        if relation is not None:
-            raise Refused(f"{target.display} already exists; nothing to create.")
         table = reader.one("maint_relation", {"schema": target.schema, "name": target.table_name})
         if table is None or table["relkind"] not in ("r", "p", "m"):
             raise Refused(f"table {target.schema}.{target.table_name} does not exist (any more).")
@@ -86,6 +84,15 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
     resolved = Resolved(target, relation, table)
     _relation_privilege(reader, resolved, kind, caps)
     return resolved
+
+
+def conflicts(resolved: Resolved) -> None:
+    """Refusals that depend on what other sessions do: checked again once pgpulse holds its lock, so a
+    build running elsewhere is reported as running, not as a conflict."""
+    if resolved.target.kind == "create_index" and resolved.relation is not None:
+        raise Refused(f"{resolved.target.display} already exists; nothing to create."
+                      + ("" if resolved.relation["index_valid"] else " It is INVALID (left by a failed build): "
+                         "drop it first."))
 
 
 def _relation_privilege(reader: Reader, resolved: Resolved, kind: str, caps) -> None:

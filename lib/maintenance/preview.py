@@ -10,7 +10,7 @@ from lib.errors import describe
 from lib.findings import Action
 from lib.maintenance import figures
 from lib.maintenance.hooks import history_hook
-from lib.maintenance.precheck import Refused, resolve
+from lib.maintenance.precheck import Refused, conflicts, resolve
 from lib.maintenance.reader import Reader
 from lib.maintenance.runner import disabled_reason
 
@@ -41,6 +41,7 @@ def preview(db, action: Action) -> Preview:
     try:
         reader = Reader(db)
         resolved = resolve(reader, action, db.capabilities)
+        conflicts(resolved)
         before = figures.capture(reader, resolved)
     except Refused as exc:
         return Preview(action, display, refusal=str(exc), disabled=disabled)

@@ -29,7 +29,7 @@ from lib import actions
 from lib.errors import Problem, describe
 from lib.findings import Action
 from lib.fmt import fmt_ms
-from lib.maintenance import audit, figures, lock
+from lib.maintenance import audit, figures, lock, precheck
 from lib.maintenance.hooks import snapshot_before_reset
 from lib.maintenance.precheck import INDEX_KINDS, Refused, Resolved, resolve
 from lib.maintenance.reader import Reader
@@ -173,6 +173,8 @@ def _run_on_session(db, run: ActionRun, store: Store) -> None:
             if not lock.try_lock(reader, scope):
                 raise Refused("Not run: " + lock.holder(reader, scope))
             try:
+                resolved = resolve(reader, action, db.capabilities)  # again, now that no pgpulse peer acts
+                precheck.conflicts(resolved)
                 run.before = figures.capture(reader, resolved)
                 invalid_before = {r["oid"] for r in _invalid_indexes(reader, resolved)}
                 if action.kind == "reset_statements":
@@ -183,6 +185,8 @@ def _run_on_session(db, run: ActionRun, store: Store) -> None:
                 run.pid = session["pid"]
                 outcome, message, problem = _statement(reader, run, resolved, notices, limits.action_lock_timeout_ms)
                 run.pid = None
+                if action.kind == "terminate_backend" and outcome == "done":
+                    _await_exit(reader, resolved.target.pid)
                 run.after = figures.capture(reader, resolved)
                 if outcome != "done":
                     run.cleanup = [actions.drop_index(r["schema"], r["name"])
@@ -249,6 +253,14 @@ def _lockers(reader: Reader, schema: str, name: str) -> str:
              + (f": `{' '.join(r['query'].split())[:120]}`" if r["query"] and not r["query"].startswith("<") else "")
              for r in rows[:3]]
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _await_exit(reader: Reader, pid: int, seconds: float = 3.0) -> None:
+    """pg_terminate_backend returns once the signal is sent: give the session a moment to end, so the
+    figures after show what happened."""
+    deadline = time.monotonic() + seconds
+    while reader.one("maint_backend", {"pid": pid}) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _invalid_indexes(reader: Reader, resolved: Resolved) -> list[dict[str, Any]]:
