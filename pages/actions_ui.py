@@ -59,7 +59,7 @@ def action_control(db, action: Action, *, finding: Finding | None = None, key: s
     run = st.session_state.get(RUNS, {}).get(key)
     disabled = runner.disabled_reason(db) is not None
     text = label or (f"SQL of {KIND_WORDS[action.kind]}" if disabled else f"{KIND_WORDS[action.kind]}…")
-    st.button(text, key=f"open:{key}", on_click=_open, args=(key,), disabled=run is not None and not run.is_final,
+    st.button(text, key=f"open:{key}", on_click=open_dialog, args=(key,), disabled=run is not None and not run.is_final,
               icon=":material/content_copy:" if disabled else ":material/build:",
               help="Actions are off for this database: shows the SQL to copy." if disabled else
               "Shows the exact SQL, its lock and effect, and asks to confirm.")
@@ -69,16 +69,21 @@ def action_control(db, action: Action, *, finding: Finding | None = None, key: s
         run_panel(db, key)
 
 
-def _open(key: str) -> None:
+def open_dialog(key: str) -> None:
+    """Open the confirmation of `key` (one dialog at a time: any other one closes)."""
     st.session_state[OPEN] = key
     st.session_state.get(PREVIEWS, {}).pop(key, None)
 
 
-def _close() -> None:
+def is_open(key: str) -> bool:
+    return st.session_state.get(OPEN) == key
+
+
+def close_dialog() -> None:
     st.session_state.pop(OPEN, None)
 
 
-@st.dialog("Confirm the maintenance action", width="large", on_dismiss=_close)
+@st.dialog("Confirm the maintenance action", width="large", on_dismiss=close_dialog)
 def _confirm(db, key: str) -> None:
     action, finding = st.session_state[SPECS][key]
     previewed = st.session_state.setdefault(PREVIEWS, {})
@@ -95,11 +100,12 @@ def _confirm(db, key: str) -> None:
     effect.markdown(f"**Expected effect:** {pv.effect or '–'}")
     for note in pv.notes:
         st.caption(note)
-    if pv.disabled:
-        st.info(pv.disabled, icon=":material/lock:")
-        return
-    if pv.refusal:
-        st.error(f"**Cannot run:** {pv.refusal}", icon=":material/block:")
+    if pv.disabled or pv.refusal:
+        if pv.disabled:
+            st.info(pv.disabled, icon=":material/lock:")
+        else:
+            st.error(f"**Cannot run:** {pv.refusal}", icon=":material/block:")
+        close_button(key)
         return
     typed = None
     if pv.needs_typed_name:
@@ -109,10 +115,15 @@ def _confirm(db, key: str) -> None:
     if go.button("Run now", type="primary", disabled=not ready, key=f"run:{key}", icon=":material/play_arrow:",
                  width="stretch"):
         st.session_state.setdefault(RUNS, {})[key] = runner.start(db, action, store(), actor(), typed_name=typed)
-        _close()
+        close_dialog()
         st.rerun()
-    if stop.button("Cancel", key=f"dismiss:{key}", width="stretch"):
-        _close()
+    with stop:
+        close_button(key, "Cancel")
+
+
+def close_button(key: str, label: str = "Close") -> None:
+    if st.button(label, key=f"dismiss:{key}", width="stretch"):
+        close_dialog()
         st.rerun()
 
 

@@ -7,11 +7,11 @@ from lib import actions, stbind
 from lib.findings import CheckContext, run_checks
 from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
 from lib.maintenance import recommend, routine, runner
-from pages.actions_ui import action_control, actor, store
+from pages.actions_ui import action_control, actor, close_button, close_dialog, is_open, open_dialog, store
 from pages.common import BADGES
 
 ROUTINES = "pgpulse_routines"  # database name -> RoutineRun
-ROUTINE_OPEN = "pgpulse_routine_open"
+ROUTINE = "weekly-routine"  # its confirmation's key
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -75,7 +75,7 @@ else:
             icon=":material/task_alt:")
 
 
-@st.dialog("Run the weekly routine", width="large", on_dismiss=lambda: st.session_state.pop(ROUTINE_OPEN, None))
+@st.dialog("Run the weekly routine", width="large", on_dismiss=close_dialog)
 def confirm_routine(db, tables):
     st.markdown(f"VACUUM ANALYZE of **{len(tables)} tables** ({fmt_bytes(sum(t.total_bytes for t in tables))} with "
                 "their indexes), one after the other, then the checks.")
@@ -86,19 +86,19 @@ def confirm_routine(db, tables):
                 "a message; the others go on.")
     if disabled:
         st.info(disabled, icon=":material/lock:")
-        return
-    if st.button("Run the routine", type="primary", icon=":material/play_arrow:", key="routine_run"):
+    elif st.button("Run the routine", type="primary", icon=":material/play_arrow:", key="routine_run"):
         st.session_state.setdefault(ROUTINES, {})[db.config.name] = routine.start(db, store(), actor(), tables)
-        st.session_state.pop(ROUTINE_OPEN, None)
+        close_dialog()
         st.rerun()
+    close_button(ROUTINE, "Close" if disabled else "Cancel")
 
 
 current = st.session_state.get(ROUTINES, {}).get(db.config.name)
 busy = current is not None and not current.is_final
 st.button("Run the weekly routine…" if not disabled else "SQL of the weekly routine", key="routine_open",
           icon=":material/event_repeat:", disabled=not tables or busy, type="primary" if not disabled else "secondary",
-          on_click=lambda: st.session_state.update({ROUTINE_OPEN: True}))
-if st.session_state.get(ROUTINE_OPEN) and tables:
+          on_click=open_dialog, args=(ROUTINE,))
+if is_open(ROUTINE) and tables:
     confirm_routine(db, tables)
 
 

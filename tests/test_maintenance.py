@@ -197,9 +197,8 @@ def test_two_attempts_on_one_object_run_once(fresh_url, store):
 
 
 def test_progress_is_observed_on_a_big_build(fresh_url, store):
-    q(fresh_url, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 1500000) g")
-    q(fresh_url, sql.SQL("ALTER DATABASE {} SET maintenance_work_mem = '1MB'").format(
-        sql.Identifier(fresh_url.rsplit("/", 1)[1])))  # the sort spills: a build of a few seconds
+    # 800,000 rows of text: a build of a second or two, its table scan reported block by block.
+    q(fresh_url, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 800000) g")
     db = acting_db(fresh_url)
     run = runner.start(db, actions.create_index("public", "big", ["h"]), store, ALICE)
     seen = []
@@ -215,7 +214,7 @@ def test_progress_is_observed_on_a_big_build(fresh_url, store):
     assert all(0 <= p.fraction <= 1 for p in scans)
     assert any(0 < p.blocks_done < p.blocks_total for p in seen if p.blocks_total), [p.text for p in seen]
     assert all(p.command == "CREATE INDEX CONCURRENTLY" for p in seen)
-    assert run.after["valid"] is True and run.after["size_bytes"] > 10_000_000
+    assert run.after["valid"] is True and run.after["size_bytes"] > 5_000_000
     db.close()
 
 
