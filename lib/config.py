@@ -59,6 +59,7 @@ class Thresholds:
     # Maintenance actions: 0 = no statement timeout (a REINDEX may take long; it can be cancelled).
     action_statement_timeout_ms: int = 0
     weekly_routine_tables: int = 10
+    weekly_routine_min_changes: int = 50
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> Thresholds:

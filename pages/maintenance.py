@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import actions, stbind
 from lib.findings import CheckContext, run_checks
-from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
+from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_ms, fmt_pct
 from lib.maintenance import recommend, routine, runner
 from pages.actions_ui import action_control, actor, close_button, close_dialog, is_open, open_dialog, store
 from pages.common import BADGES
@@ -66,10 +66,8 @@ if tables:
     st.dataframe(pd.DataFrame([{
         "table": f"{t.schema}.{t.name}", "changes": fmt_count(t.changes), "dead tuples": fmt_count(t.dead_tuples),
         "dead ratio": fmt_pct(t.dead_ratio, 1), "size": fmt_bytes(t.total_bytes),
-        "last vacuum": t.last_vacuum, "last analyze": t.last_analyze} for t in tables]),
-        hide_index=True, width="stretch",
-        column_config={"last vacuum": st.column_config.DatetimeColumn(format="distance"),
-                       "last analyze": st.column_config.DatetimeColumn(format="distance")})
+        "last vacuum": fmt_age(t.last_vacuum), "last analyze": fmt_age(t.last_analyze)} for t in tables]),
+        hide_index=True, width="stretch")
 else:
     st.info("No table has changed since its last vacuum and analyze: nothing to do this week.",
             icon=":material/task_alt:")

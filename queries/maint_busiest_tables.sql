@@ -13,7 +13,7 @@ SELECT s.relid::bigint AS oid,
        greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze,
        pg_total_relation_size(s.relid) AS total_bytes
 FROM pg_stat_user_tables s
-WHERE greatest(s.n_mod_since_analyze, s.n_ins_since_vacuum + s.n_dead_tup) > 0
+WHERE greatest(s.n_mod_since_analyze, s.n_ins_since_vacuum + s.n_dead_tup) >= %(min_changes)s
   AND s.schemaname NOT LIKE 'pg\_temp%%'
 ORDER BY changes DESC, s.schemaname, s.relname
 LIMIT %(limit)s

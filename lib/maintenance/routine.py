@@ -1,7 +1,8 @@
 """The guide's weekly routine: VACUUM ANALYZE the busiest tables, then run the checks again.
 
 "Busiest" = most inserts, updates and deletes since the table was last vacuumed/analyzed (see
-queries/maint_busiest_tables.sql); at most `weekly_routine_tables` of them. Each table is one audited
+queries/maint_busiest_tables.sql); at most `weekly_routine_tables` of them, each with at least
+`weekly_routine_min_changes` changes (fewer is not worth a vacuum). Each table is one audited
 action under the same rules as a click (advisory lock, lock_timeout, privileges); one failing table
 does not stop the others. The checks run afterwards tell what is still left to do.
 """
@@ -37,7 +38,8 @@ class RoutineTable:
 
 
 def plan(db, limit: int | None = None) -> list[RoutineTable]:
-    rows = db.rows("maint_busiest_tables", {"limit": limit or db.thresholds.weekly_routine_tables})
+    rows = db.rows("maint_busiest_tables", {"limit": limit or db.thresholds.weekly_routine_tables,
+                                            "min_changes": db.thresholds.weekly_routine_min_changes})
     return [RoutineTable(r["schema"], r["name"], int(r["changes"]), int(r["n_dead_tup"]), r["dead_ratio"],
                          int(r["total_bytes"]), r["last_vacuum"], r["last_analyze"]) for r in rows]
 

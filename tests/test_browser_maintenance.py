@@ -1,0 +1,95 @@
+"""The Maintenance and Audit pages in Chromium: the weekly routine confirmed in its dialog, run, and audited."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from lib.pgserver import free_port
+from tests import servers
+from tests.maint_fixtures import make_busy, vacuum_count
+from tests.test_browser import CHROMIUM_ARGS, REPO, SHOTS, need_chromium
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def busy(pg_servers):
+    return make_busy(servers.create_database(pg_servers["pg18"]))
+
+
+@pytest.fixture(scope="module")
+def app_url(busy):
+    need_chromium()
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": busy, "PGPULSE_ACTIONS": "1"}
+    log = open(Path(os.environ["PGPULSE_HOME"]) / "streamlit-maintenance.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start; see streamlit-maintenance.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def no_error(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.inner_text("body")
+
+
+def test_weekly_routine_confirmed_run_and_audited(browser, app_url, busy):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{app_url}/maintenance")
+    page.get_by_text("Weekly routine", exact=True).wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    no_error(page)
+    page.screenshot(path=str(SHOTS / "maintenance.png"), full_page=True)
+
+    page.get_by_role("button", name="Run the weekly routine…").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text('VACUUM (ANALYZE) "public"."Busy ""T""; x";').wait_for(timeout=30_000)
+    assert "SHARE UPDATE EXCLUSIVE" in dialog.inner_text()
+    page.screenshot(path=str(SHOTS / "maintenance-confirm.png"))
+    assert vacuum_count(busy) == 0
+    dialog.get_by_role("button", name="Run the routine").click()
+    page.get_by_text("Weekly routine done").wait_for(timeout=60_000)
+    no_error(page)
+    assert vacuum_count(busy) == 1
+    page.screenshot(path=str(SHOTS / "maintenance-done.png"), full_page=True)
+
+    page.goto(f"{app_url}/audit")
+    page.get_by_text("Dropped indexes").wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    no_error(page)
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+    page.screenshot(path=str(SHOTS / "audit.png"), full_page=True)
+    page.close()
