@@ -1,6 +1,8 @@
 """Drawing a maintenance action anywhere: a button, its confirmation dialog, its progress and its result.
 
-Any page can offer a Finding's fix with `action_control(db, finding.action, finding=finding)`. The
+Any page can offer a Finding's fix with `action_control(db, finding.action, finding=finding)`, and calls
+`runs_panel(db, shown=<the actions it draws>)` once near its top (a fixed finding disappears with its
+button; its result is then drawn there). The
 dialog shows the exact SQL, the lock and what it blocks, the object's size and the expected effect;
 DROP INDEX asks for the index name. The action then runs in the background (lib.maintenance.runner)
 while a progress bar follows it; its before/after figures stay on the page until dismissed.
@@ -9,6 +11,7 @@ while a progress bar follows it; its before/after figures stay on the page until
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 import pandas as pd
 import streamlit as st
@@ -47,8 +50,19 @@ def action_key(db, action: Action) -> str:
     return hashlib.sha1(f"{db.config.name}\n{action.sql}".encode()).hexdigest()[:12]
 
 
-def has_run(key: str) -> bool:
-    return key in st.session_state.get(RUNS, {})
+def runs_panel(db, shown: Iterable[Action] = (), only: Iterable[Action] | None = None) -> None:
+    """This session's runs on this database that the page does not draw next to their button (`shown`):
+    a fixed finding goes away with its button, its result must not. Pages call it once, near the top;
+    `only` limits it to the runs of those actions."""
+    runs = st.session_state.get(RUNS, {})
+    skip = {action_key(db, a) for a in shown}
+    keep = None if only is None else {action_key(db, a) for a in only}
+    for key, run in list(runs.items()):
+        parent = key.split(".cleanup")[0]
+        if run.database != db.config.name or key in skip or (parent != key and parent in runs) \
+                or (keep is not None and parent not in keep):
+            continue
+        run_panel(db, key)
 
 
 def action_control(db, action: Action, *, finding: Finding | None = None, key: str | None = None,
@@ -96,7 +110,7 @@ def _confirm(db, key: str) -> None:
     st.code(action.sql + ";", language="sql")
     st.markdown(f":material/lock: **Lock:** {action.lock}")
     size, effect = st.columns([1, 3])
-    size.metric("Object size", fmt_bytes(pv.size_bytes) if pv.size_bytes is not None else "–", border=True)
+    size.metric(pv.size_label, fmt_bytes(pv.size_bytes) if pv.size_bytes is not None else "–", border=True)
     effect.markdown(f"**Expected effect:** {pv.effect or '–'}")
     for note in pv.notes:
         st.caption(note)

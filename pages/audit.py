@@ -7,7 +7,7 @@ import streamlit as st
 from lib import stbind
 from lib.maintenance import audit, figures
 from lib.maintenance.target import KIND_WORDS
-from pages.actions_ui import action_control, action_key, has_run, store
+from pages.actions_ui import action_control, runs_panel, store
 
 PERIODS = {"last 24 hours": 86_400, "last 7 days": 7 * 86_400, "last 30 days": 30 * 86_400, "all time": None}
 
@@ -74,12 +74,15 @@ for entry in audit.dropped_indexes(log, db.config.name):
 if not dropped:
     st.caption("No index dropped by pgpulse in this database. When one is, its full definition is kept here and "
                "one click recreates it (CREATE INDEX CONCURRENTLY).")
+missing = {}
 for (schema, name), entry in dropped.items():
     exists = stbind.guarded(lambda s=schema, n=name: db.one("maint_relation", {"schema": s, "name": n}))
+    missing[(schema, name)] = None if exists else audit.recreate_action(entry)
+runs_panel(db, [a for a in missing.values() if a], only=[audit.recreate_action(e) for e in dropped.values()])
+for (schema, name), entry in dropped.items():
     with st.container(border=True):
         st.markdown(f"`{schema}.{name}` dropped (entry #{entry['id']})"
-                    + (" · :green-badge[exists again]" if exists else ""))
+                    + (" · :green-badge[exists again]" if not missing[(schema, name)] else ""))
         st.code(entry["index_definition"] + ";", language="sql")
-        recreate = audit.recreate_action(entry)
-        if not exists or has_run(action_key(db, recreate)):  # keep showing a recreate that just ran
-            action_control(db, recreate, label="Recreate…")
+        if missing[(schema, name)]:
+            action_control(db, missing[(schema, name)], label="Recreate…")

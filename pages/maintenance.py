@@ -7,7 +7,16 @@ from lib import actions, stbind
 from lib.findings import CheckContext, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_ms, fmt_pct
 from lib.maintenance import recommend, routine, runner
-from pages.actions_ui import action_control, actor, close_button, close_dialog, is_open, open_dialog, store
+from pages.actions_ui import (
+    action_control,
+    actor,
+    close_button,
+    close_dialog,
+    is_open,
+    open_dialog,
+    runs_panel,
+    store,
+)
 from pages.common import BADGES
 
 ROUTINES = "pgpulse_routines"  # database name -> RoutineRun
@@ -45,6 +54,8 @@ st.subheader("Recommended actions")
 result_set = stbind.guarded(lambda: findings(db), db.config.display)
 invalid = stbind.guarded(lambda: invalid_indexes(db), db.config.display) or []
 recs = recommend.recommended(result_set.findings if result_set else [], invalid)
+reset = actions.reset_statements(caps.pgss_schema) if caps.has_pgss else None
+runs_panel(db, [r.action for r in recs] + [reset] * bool(reset))
 if not recs:
     st.info("No finding carries an action right now. Checks that propose a fix (vacuum, unused, duplicate or "
             "missing indexes, INVALID indexes...) list it here, most urgent first.", icon=":material/task_alt:")
@@ -138,7 +149,6 @@ st.subheader("Statement statistics")
 if caps.has_pgss:
     st.caption("Resetting pg_stat_statements starts every slow-query figure from zero, for every tool that reads "
                "it. The confirmation says what would be lost.")
-    action_control(db, actions.reset_statements(caps.pgss_schema), label="Reset pg_stat_statements…"
-                   if not disabled else None)
+    action_control(db, reset, label="Reset pg_stat_statements…" if not disabled else None)
 else:
     st.caption(caps.pgss_problem() or "")

@@ -81,7 +81,7 @@ def test_drop_needs_the_typed_name_and_the_audit_page_recreates_it(dropper, page
     drop.click().run()
     assert 'DROP INDEX CONCURRENTLY "public"."unused idx";' in [c.value for c in at.code]
     assert any("SHARE UPDATE EXCLUSIVE" in m.value for m in at.markdown)
-    assert any(m.label == "Object size" for m in at.metric)
+    assert any(m.label == "Index size" for m in at.metric)
     assert at.button(key=f"run:{key}").disabled
     at.text_input(key=f"typed:{key}").input("unused").run()
     assert at.button(key=f"run:{key}").disabled

@@ -129,11 +129,16 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
 HIDDEN = {"oid", "definition", "query"}  # long or internal: shown elsewhere, not in the figures table
 
 
+LABELS = {"size_bytes": "size", "table_bytes": "table size", "table_total_bytes": "table size with indexes",
+          "changes_since_analyze": "rows changed since analyze", "total_exec_ms": "execution time",
+          "rows_estimate": "rows (estimate)", "stats_reset": "collected since"}
+
+
 def table(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
     """Rows of figure / before / after, for people."""
     keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN]
-    return [{"figure": k.replace("_", " "), "before": show(k, before.get(k)), "after": show(k, after.get(k))}
-            for k in keys]
+    return [{"figure": LABELS.get(k, k.replace("_", " ")), "before": show(k, before.get(k)),
+             "after": show(k, after.get(k))} for k in keys]
 
 
 def show(key: str, value: Any) -> str:
@@ -146,13 +151,13 @@ def show(key: str, value: Any) -> str:
     return fmt_evidence(key, value)
 
 
-def size_of(resolved: Resolved, before: dict[str, Any]) -> int | None:
-    """The size shown in the confirmation: the index or view acted on, else the table with its indexes."""
+def size_of(resolved: Resolved, before: dict[str, Any]) -> tuple[str, int | None]:
+    """The size shown in the confirmation, with its label: the index or view acted on, else the table."""
     if "size_bytes" in before:
-        return before["size_bytes"]
+        return ("View size" if resolved.target.kind == "refresh_matview" else "Index size"), before["size_bytes"]
     if resolved.table is not None:
-        return resolved.table["table_total_bytes"]
-    return None
+        return "Table size (with indexes)", resolved.table["table_total_bytes"]
+    return "Size", None
 
 
 def when(iso: str | None) -> str:

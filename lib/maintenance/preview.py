@@ -20,6 +20,7 @@ class Preview:
     action: Action
     target: str
     size_bytes: int | None = None
+    size_label: str = "Size"
     effect: str = ""
     before: dict[str, Any] = field(default_factory=dict)
     refusal: str | None = None  # why this action cannot run (object gone, privilege...)
@@ -52,5 +53,6 @@ def preview(db, action: Action) -> Preview:
         notes.append("A statistics snapshot is taken first (history), so the figures are kept there."
                      if history_hook() else
                      "pgpulse keeps no statistics history here: nothing saves what the reset throws away.")
-    return Preview(action, resolved.target.display, figures.size_of(resolved, before),
-                   figures.effect(resolved, before), before, None, disabled, tuple(notes))
+    label, size = figures.size_of(resolved, before)
+    return Preview(action, resolved.target.display, size, label, figures.effect(resolved, before), before, None,
+                   disabled, tuple(notes))

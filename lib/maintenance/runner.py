@@ -189,6 +189,7 @@ def _run_on_session(db, run: ActionRun, store: Store) -> None:
                     _await_exit(reader, resolved.target.pid)
                 run.after = figures.capture(reader, resolved)
                 if outcome != "done":
+                    message = message or (problem.line() if problem else "")
                     run.cleanup = [actions.drop_index(r["schema"], r["name"])
                                    for r in _invalid_indexes(reader, resolved) if r["oid"] not in invalid_before]
                     if run.cleanup:
@@ -222,7 +223,7 @@ def _statement(reader: Reader, run: ActionRun, resolved: Resolved, notices, lock
             return "cancelled", f"Cancelled on request: PostgreSQL stopped {KIND_WORDS[action.kind]}.", None
         return "failed", "", describe(exc)
     except psycopg.Error as exc:
-        return "failed", "", describe(exc)
+        return "failed", "", _with_detail(describe(exc), exc)
     warnings = [n.message_primary for n in notices if n.severity_nonlocalized == "WARNING"]
     skipped = [w for w in warnings if w.startswith("skipping")]  # VACUUM/ANALYZE without the right
     if skipped:
@@ -231,6 +232,12 @@ def _statement(reader: Reader, run: ActionRun, resolved: Resolved, notices, lock
     if not signalled:
         return "failed", f"PostgreSQL did not signal pid {resolved.target.pid}: the session has ended.", None
     return "done", "", None
+
+
+def _with_detail(problem: Problem, exc: psycopg.Error) -> Problem:
+    """PostgreSQL's DETAIL says which key was duplicated, which object depends on the index...: keep it."""
+    detail = exc.diag.message_detail
+    return Problem(problem.title, f"{problem.detail} {detail}", problem.hint) if detail else problem
 
 
 def _locked_text(reader: Reader, resolved: Resolved | None, lock_timeout_ms: int, action: Action) -> str:
