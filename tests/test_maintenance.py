@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 import types
@@ -17,6 +18,7 @@ from lib.config import Thresholds
 from lib.findings import Action
 from lib.maintenance import audit, preview, progress, routine, runner
 from lib.store import Store
+from tests import servers
 from tests.conftest import make_db
 
 HOSTILE = ['a"; DROP TABLE victim; --', "Mixed Case", "sélect ünïcode", "with space", "x" * 63]
@@ -321,7 +323,20 @@ def test_signalling_other_roles_needs_pg_signal_backend(fresh_url, other_role, p
     db.close()
 
 
-def test_reset_takes_the_history_snapshot_first_and_refuses_when_it_fails(fresh_url, store, monkeypatch):
+@pytest.fixture()
+def own_server_url():
+    """A server of its own: a pg_stat_statements reset empties every database of its server, and the
+    shared test servers hold the demo's statistics that other tests read."""
+    server = servers.start_server(servers.available_bin_dirs()["pg18"])
+    try:
+        yield servers.create_database(server)
+    finally:
+        server.destroy()
+        shutil.rmtree(server.data_dir.parent, ignore_errors=True)
+
+
+def test_reset_takes_the_history_snapshot_first_and_refuses_when_it_fails(own_server_url, store, monkeypatch):
+    fresh_url = own_server_url
     db = acting_db(fresh_url)
     q(fresh_url, "SELECT 42 AS marker")
     calls = []
