@@ -116,9 +116,10 @@ MONTHLY_FUNNEL = """
 SELECT date_trunc('month', l.created_at) AS month, l.source,
        count(*) AS leads,
        count(l.converted_client_id) AS converted,
-       sum(i.amount_cents) AS invoiced_cents
+       sum(r.invoiced_cents) AS invoiced_cents
   FROM leads l
-  LEFT JOIN invoices i ON i.client_id = l.converted_client_id
+  LEFT JOIN (SELECT client_id, sum(amount_cents) AS invoiced_cents FROM invoices GROUP BY client_id) AS r
+         ON r.client_id = l.converted_client_id
  GROUP BY 1, 2
  ORDER BY 1, 2"""
 
