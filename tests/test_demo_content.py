@@ -44,13 +44,14 @@ def demo(demo_conninfo):
             seen_app_names.update(r[0] for r in other.execute(
                 "SELECT application_name FROM pg_stat_activity WHERE pid <> pg_backend_pid()"))
 
+    load_steps: list[float] = []
     started = time.perf_counter()
-    load_schema(demo_conninfo)
+    load_schema(demo_conninfo, progress=lambda fraction, text: load_steps.append(fraction))
     loaded = time.perf_counter()
     run_workload(demo_conninfo, progress=watch)
     finished = time.perf_counter()
     print(f"\ndemo content: load_schema {loaded - started:.1f} s, run_workload {finished - loaded:.1f} s")
-    return {"conninfo": demo_conninfo, "app_names": seen_app_names}
+    return {"conninfo": demo_conninfo, "app_names": seen_app_names, "load_steps": load_steps}
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +103,12 @@ def test_workload_runs_under_its_own_application_name(demo):
 def test_load_statements_stay_out_of_pg_stat_statements(db):
     assert statements(db, r"generate_series") == []
     assert statements(db, r"^CREATE TABLE") == []
+
+
+def test_load_progress_goes_from_0_to_1(demo):
+    steps = demo["load_steps"]
+    assert len(steps) >= 5
+    assert steps == sorted(steps) and steps[0] == 0.0 and steps[-1] == 1.0
 
 
 def test_load_schema_is_idempotent(demo, db):
@@ -328,3 +335,25 @@ def object_exists(db, name: str) -> bool:
                             OR EXISTS (SELECT 1 FROM pg_constraint
                                         WHERE connamespace = %(schema)s::regnamespace AND conname = %(rel)s)""",
                  {"name": name, "schema": parts[0], "rel": parts[1]})
+
+
+def test_concurrent_loads_wait_for_each_other(demo, db):
+    # While another session holds the load lock, load_schema must wait rather than start loading.
+    import threading
+
+    with psycopg.connect(demo["conninfo"], autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(hashtext('pgpulse_demo.load'))")
+        loader = threading.Thread(target=load_schema, args=(demo["conninfo"],))
+        loader.start()
+        waiting = False
+        for _ in range(300):
+            waiting = value(holder, """SELECT count(*) > 0 FROM pg_stat_activity
+                                      WHERE application_name = 'pgpulse-demo-load'
+                                        AND wait_event_type = 'Lock' AND wait_event = 'advisory'""")
+            if waiting or not loader.is_alive():
+                break
+            time.sleep(0.1)
+        holder.execute("SELECT pg_advisory_unlock(hashtext('pgpulse_demo.load'))")
+    loader.join(timeout=60)
+    assert waiting and not loader.is_alive()
+    assert value(db, "SELECT count(*) FROM pgpulse_demo.meta") == 1
