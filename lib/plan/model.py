@@ -42,7 +42,7 @@ class Node:
     subplan_name: str | None = None  # "InitPlan 1", "SubPlan 2", "CTE x"
     startup_cost: float = 0.0
     total_cost: float = 0.0
-    plan_rows: float = 0.0
+    plan_rows: float | None = None  # per loop; None when printed without costs
     actual_rows: float | None = None  # per loop, as PostgreSQL prints it
     loops: int | None = None
     actual_total_ms: float | None = None  # per loop
@@ -176,7 +176,7 @@ def _node(raw: dict, index: int, parent: int | None, depth: int) -> Node:
         subplan_name=raw.get("Subplan Name"),
         startup_cost=_num(raw.get("Startup Cost"), 0.0),
         total_cost=_num(raw.get("Total Cost"), 0.0),
-        plan_rows=_num(raw.get("Plan Rows"), 0.0),
+        plan_rows=_num(raw.get("Plan Rows")),
         actual_rows=_num(raw.get("Actual Rows")),
         loops=int(float(loops)) if loops is not None else None,
         actual_total_ms=_num(raw.get("Actual Total Time")),
@@ -225,7 +225,7 @@ def _rows(node: Node) -> None:
         total = node.rows_removed_by_filter + kept
         node.removed_share = node.rows_removed_by_filter / total if total else None
     node.heap_fetches = _num(node.raw.get("Heap Fetches"))
-    if node.actual_rows is None or node.never_executed:
+    if node.actual_rows is None or node.plan_rows is None or node.never_executed:
         return
     actual, planned = max(node.actual_rows, 1.0), max(node.plan_rows, 1.0)
     node.estimate_factor = max(actual, planned) / min(actual, planned)
