@@ -10,7 +10,8 @@ from dataclasses import dataclass
 VBARS = "|│║┃"
 DASHES = "-─═━"
 BOX = set(DASHES + VBARS + "+┼╪╫╬┿┌┐└┘├┤╔╗╚╝╠╣╟╢╞╡┬┴╤╧╦╩╥╨╒╕╘╛╓╖╙╜")
-RECORD_RE = re.compile(r"^\W*[-─═━]\[ RECORD \d+ \]")
+# "-[ RECORD 1 ]---", "┌─[ RECORD 1 ]──┐" and, with border 0, "* Record 1"
+RECORD_RE = re.compile(r"^(\W*[-─═━]\[ RECORD \d+ \]|\* Record \d+\s*$)")
 # psql footers in any language: "(9 rows)", "(1 ligne)", "(3 Zeilen)"
 FOOTER_RE = re.compile(r"^\s*\(\d+ [^\W\d_]+\)\s*$")
 # a multi-line cell's continuation marks at the right edge (aligned: "+", unicode: "↵")
@@ -45,7 +46,7 @@ def strip_frames(text: str) -> list[Line]:
     if any(RECORD_RE.match(ln.text) for ln in lines):
         lines = _expanded(lines)
     lines = _strip_borders(lines)
-    return lines
+    return _join_psql_wraps(lines)
 
 
 def _majority(lines: list[Line], test) -> bool:
@@ -125,3 +126,25 @@ def _strip_borders(lines: list[Line]) -> list[Line]:
 def drop_wrap_marks(lines: list[Line]) -> list[Line]:
     """Remove psql's continuation marks of a multi-line cell (used for JSON plans)."""
     return [Line(ln.no, WRAP_MARK_RE.sub("", ln.text)) for ln in lines]
+
+
+def _join_psql_wraps(lines: list[Line]) -> list[Line]:
+    """psql's wrapped format cuts long lines at the screen width and marks both sides of the
+    cut: "…" (unicode) or "." (ascii) at the end, and again in the frame column of the next
+    line. A "." alone is ambiguous (0.5 may be cut after "0."), so it counts only when nearly
+    every full-width line carries it."""
+    width = max((len(ln.text) for ln in lines if not is_separator(ln.text)), default=0)
+    full = [ln for ln in lines if len(ln.text) == width]
+    marks = ["…"]
+    if full and sum(ln.text.endswith(".") for ln in full) >= 0.8 * len(full) and len(full) > 1:
+        marks.append(".")
+    out: list[Line] = []
+    joining = False
+    for ln in lines:
+        if joining and ln.text[:1] == out[-1].text[-1:]:
+            out[-1] = Line(out[-1].no, out[-1].text[:-1] + ln.text[1:])
+        else:
+            out.append(ln)
+        last = out[-1].text
+        joining = bool(last) and last[-1] in marks and (last[-1] == "…" or len(ln.text) == width)
+    return out
