@@ -52,7 +52,7 @@ IDENT_RE = re.compile(r'"(?:[^"]|"")*"|[^\s".]+')
 def split_stats(text: str) -> tuple[str, dict] | None:
     """(node name, {cost and actual keys}) or None when the line has trailing junk."""
     m = STATS_RE.match(text.strip())
-    if not m:
+    if not m or HAS_STATS_RE.search(m["name"]):  # stats followed by something else
         return None
     g = m.groupdict()
     out: dict = {}

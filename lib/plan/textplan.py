@@ -50,6 +50,10 @@ def parse_text(lines: list[Line]) -> list[dict]:
     logical = unwrap(body)
     top = build(logical)
     _zero_buffers(top["Plan"])
+    planning = top.get("Planning")
+    if planning and any(k in planning for k in BUFFER_KEYS):
+        for k in BUFFER_KEYS:
+            planning.setdefault(k, 0)
     return [top]
 
 
