@@ -5,6 +5,7 @@ Each rule reads the measured nodes of lib/plan/model.py; thresholds are here, on
 A diagnostic about the plan as a whole (planning time, JIT) has node=None.
 """
 
+import math
 from dataclasses import dataclass
 
 from lib.plan.filters import filter_terms, quote_ident
@@ -179,7 +180,7 @@ def functions_in_filters(plan: Plan):
 
 def _mem(kb: float) -> str:
     """A work_mem value holding `kb`, rounded up to whole MB."""
-    return f"{max(4, int(kb / 1024) + 1)}MB"
+    return f"{max(4, math.ceil(kb / 1024))}MB"
 
 
 def spills(plan: Plan):

@@ -19,7 +19,8 @@ RANGE_OPS = {"<", ">", "<=", ">=", "~~"}  # ~~ is LIKE: a btree serves 'prefix%'
 # EXPLAIN's references to other plans are not SQL: turn them into a placeholder constant
 PLAN_REF_RE = re.compile(r"\((?:alternatives: [^)]*|(?:hashed )?(?:InitPlan|SubPlan) [^)]*)\)(?:\.col\d+)?")
 IDENT_RE = re.compile(r"^[a-z_][a-z0-9_$]*$")
-TEXT_CAST_RE = re.compile(r"CAST\(('(?:[^']|'')*') AS text\)")  # 'day'::text reads better as 'day'
+# the deparser writes casts as CAST(x AS t); EXPLAIN and people write x::t
+CAST_RE = re.compile(r"CAST\(('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[\w.$]+) AS ([\w .\"]+?(?:\[\])?)\)")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _expression(node) -> str | None:
     for ref in refs:
         qualified = RawStream()(ref)
         text = text.replace(qualified, quote_ident(_column(ref)))
-    return TEXT_CAST_RE.sub(r"\1", text)
+    return CAST_RE.sub(r"\1::\2", text)
 
 
 def _column_refs(node) -> list[ast.ColumnRef]:
