@@ -283,3 +283,67 @@ def test_unreadable_input_names_the_line(text, line):
         parse_plan(text)
     assert err.value.line == line
     assert str(err.value).startswith(f"line {line}: ")
+
+
+def _types(statement: dict) -> list[str]:
+    return [n["Node Type"] for n in _walk(statement["Plan"])]
+
+
+def test_plan_in_a_markdown_message():
+    text = ("Here is my plan:\n```\n"
+            "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4) (actual time=0.1..0.2 rows=1 loops=1)\n"
+            "  Filter: (x = 1)\nExecution Time: 0.3 ms\n```\n\nthanks!\n")  # fmt: skip
+    top = parse_plan(text)[0]
+    assert top["Plan"]["Filter"] == "(x = 1)" and top["Execution Time"] == 0.3
+
+
+def test_no_break_spaces_from_a_web_page():
+    text = ("Hash Join  (cost=1.0..2.0 rows=10 width=8)\n"
+            "\xa0\xa0->\xa0\xa0Seq Scan on a  (cost=0.0..1.0 rows=10 width=4)\n"
+            "\xa0\xa0->\xa0\xa0Hash  (cost=1.0..1.0 rows=5 width=4)\n"
+            "\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0->\xa0\xa0Seq Scan on b  (cost=0.0..1.0 rows=5 width=4)\n")  # fmt: skip
+    assert _types(parse_plan(text)[0]) == ["Hash Join", "Seq Scan", "Hash", "Seq Scan"]
+
+
+def test_a_pasted_subtree_and_two_plans_in_a_row():
+    sub = "   ->  Hash  (cost=1.0..1.0 rows=5 width=4)\n         ->  Seq Scan on b  (cost=0.0..1.0 rows=5 width=4)\n"
+    assert _types(parse_plan(sub)[0]) == ["Hash", "Seq Scan"]
+    two = ("Seq Scan on a  (cost=0.0..1.0 rows=10 width=4)\n  Filter: (x = 1)\n"
+           "Seq Scan on b  (cost=0.0..1.0 rows=10 width=4)\n")  # fmt: skip
+    first, second = parse_plan(two)
+    assert (first["Plan"]["Relation Name"], second["Plan"]["Relation Name"]) == ("a", "b")
+
+
+def test_whole_plan_in_one_psql_cell_and_auto_explain_logs():
+    cell = ("                 plan\n--------------------------------------\n"
+            " Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)   +\n"
+            "   Filter: (x = 1)                                 +\n"
+            " Planning Time: 0.1 ms\n(1 row)\n")  # fmt: skip
+    top = parse_plan(cell)[0]
+    assert top["Plan"]["Filter"] == "(x = 1)" and top["Planning Time"] == 0.1
+    log = ("2024-01-01 10:00:00 UTC [123] LOG:  duration: 0.986 ms  plan:\n"
+           "\tQuery Text: SELECT count(*) FROM pg_class;\n"
+           "\tAggregate  (cost=19.69..19.70 rows=1 width=8) (actual time=0.978..0.979 rows=1 loops=1)\n"
+           "\t  ->  Index Only Scan using pg_class_oid_index on pg_class  (cost=0.27..18.66 rows=412 width=0) "
+           "(actual time=0.019..0.959 rows=412 loops=1)\n\t        Heap Fetches: 0\n")  # fmt: skip
+    assert _types(parse_plan(log)[0]) == ["Aggregate", "Index Only Scan"]
+    log_json = ('LOG:  duration: 0.9 ms  plan:\n\t{\n\t  "Query Text": "select 1",\n'
+                '\t  "Plan": {\n\t    "Node Type": "Result"\n\t  }\n\t}\n')  # fmt: skip
+    assert parse_plan(log_json)[0]["Query Text"] == "select 1"
+
+
+def test_trailing_psql_lines_are_not_part_of_the_plan():
+    for tail in ("\nTemps : 0,305 ms\n", "postgres=# select 1;\n", "\nTime: 12.5 ms\n"):
+        top = parse_plan("Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n" + tail)[0]
+        assert top == {"Plan": {"Node Type": "Seq Scan", "Parallel Aware": False, "Async Capable": False,
+                                "Relation Name": "t", "Alias": "t", "Startup Cost": 0.0, "Total Cost": 1.0,
+                                "Plan Rows": 1, "Plan Width": 4}}, tail
+
+
+def test_extension_nodes_are_kept():
+    text = ("Custom Scan (Citus Adaptive)  (cost=0.00..0.00 rows=100000 width=8)\n  Task Count: 32\n"
+            "  ->  Task\n        Node: host=localhost port=9701 dbname=postgres\n"
+            "        ->  Seq Scan on t_102008 t  (cost=0.00..35.50 rows=2550 width=8)\n")  # fmt: skip
+    root = parse_plan(text)[0]["Plan"]
+    assert (root["Node Type"], root["Custom Plan Provider"], root["Task Count"]) == ("Custom Scan", "Citus Adaptive", "32")
+    assert _types({"Plan": root}) == ["Custom Scan", "Task", "Seq Scan"]

@@ -35,6 +35,8 @@ def is_footer(text: str) -> bool:
 
 def split_lines(text: str) -> list[Line]:
     text = text.lstrip("\ufeff")
+    # copied from a web page, indentation comes as no-break spaces
+    text = text.replace("\xa0", " ").replace("\u202f", " ").replace("\u2007", " ")
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return [Line(i + 1, s.expandtabs(8).rstrip()) for i, s in enumerate(raw)]
 
@@ -49,7 +51,7 @@ def strip_frames(text: str) -> list[Line]:
     return _join_psql_wraps(lines)
 
 
-def _majority(lines: list[Line], test) -> bool:
+def majority(lines: list[Line], test) -> bool:
     filled = [ln for ln in lines if ln.text.strip() and not is_separator(ln.text)]
     return bool(filled) and sum(1 for ln in filled if test(ln.text)) >= 0.8 * len(filled)
 
@@ -60,8 +62,8 @@ def _unquote(lines: list[Line]) -> list[Line]:
     if not body:
         return lines
     for q in ("'", '"'):
-        both = _majority(body, lambda s, q=q: len(s) > 1 and s.startswith(q) and s.endswith(q))
-        tail = _majority(body, lambda s, q=q: s.endswith(q))
+        both = majority(body, lambda s, q=q: len(s) > 1 and s.startswith(q) and s.endswith(q))
+        tail = majority(body, lambda s, q=q: s.endswith(q))
         if both:
             return [Line(ln.no, _drop_quotes(ln.text, q, lead=True)) for ln in lines]
         if tail and q == '"':
@@ -109,8 +111,8 @@ def _value_column(text: str) -> int:
 
 
 def _strip_borders(lines: list[Line]) -> list[Line]:
-    left = _majority(lines, lambda s: s[:1] in VBARS)
-    right = _majority(lines, lambda s: s[-1:] in VBARS)
+    left = majority(lines, lambda s: s[:1] in VBARS)
+    right = majority(lines, lambda s: s[-1:] in VBARS)
     out = []
     for ln in lines:
         s = ln.text

@@ -22,7 +22,16 @@ def parse_plan(text: str) -> list[dict]:
     start = _json_start(lines)
     if start is not None:
         return parse_json_lines(lines[start:])
+    if _one_cell(lines):
+        lines = drop_wrap_marks(lines)
     return parse_text(lines)
+
+
+def _one_cell(lines: list[Line]) -> bool:
+    """A whole TEXT plan in one psql cell (a log table, a function's result) ends each line
+    but the last with a continuation mark; a plan line itself never ends with one."""
+    marked = [i for i, ln in enumerate(lines) if ln.text.endswith(("+", "↵"))]
+    return len(marked) >= 2 and len(marked) >= 0.8 * (marked[-1] - marked[0] + 1)
 
 
 def _json_start(lines: list[Line]) -> int | None:

@@ -1,60 +1,44 @@
 """Read a TEXT format plan (as psql or a mail client left it) into FORMAT JSON structure.
 
-Three passes: find where the plan starts and ends among prompts, comments and headers;
-join lines that a terminal or mail client wrapped; then build the tree from indentation.
+lib/plan/textlines.py finds the plan's lines and joins wrapped ones; here the tree is built
+from indentation: a node's details sit deeper than its "->", its children deeper still, and
+InitPlan/SubPlan/CTE headers announce the one node below them.
 """
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lib.plan.errors import PlanParseError
-from lib.plan.frames import Line, is_footer, is_separator
-from lib.plan.textnode import HAS_STATS_RE, describe, looks_like_node, split_stats
+from lib.plan.frames import Line
+from lib.plan.textlines import (
+    ARROW_RE,
+    HEADER_RE,
+    PROP_RE,
+    WORKER_RE,
+    Logical,
+    indent,
+    plan_lines,
+    statements,
+    unwrap,
+)
+from lib.plan.textnode import describe, split_stats
 from lib.plan.textprops import BadValue, set_property
 from lib.plan.texttop import is_top_line, set_top
-
-ARROW_RE = re.compile(r"^(\s*)->\s*(.*)$")
-HEADER_RE = re.compile(r"^(\s*)((?:InitPlan|SubPlan)(?: [^\s(]+)?(?: \(returns [^)]*\))?|CTE \S.*)$")
-WORKER_RE = re.compile(r"^(\s*)Worker (\d+):\s*(.*)$")
-PROP_RE = re.compile(r"^(\s*)([A-Z][\w/-]*(?: [\w/-]+)*):(?:\s+(.*))?$")
-COMMENT_RE = re.compile(r"^\s*(#|--\s|--$)")
-# what people paste above a plan: psql prompts, SQL, "QUERY PLAN" headers, timings
-PREAMBLE_RE = re.compile(
-    r"^\s*(QUERY PLAN\b|\S+[=-][#>]\s|(explain|select|with|insert|update|delete|set|begin|commit|rollback|"
-    r"start|prepare|execute)\b|SET$|Time: |Temps : )",
-    re.IGNORECASE,
-)
-
-
-@dataclass
-class Logical:
-    """One plan line after joining wrapped pieces; parts keep (offset, original line)."""
-
-    text: str
-    parts: list[tuple[int, int]] = field(default_factory=list)
-
-    @property
-    def no(self) -> int:
-        return self.parts[0][1]
-
-    def line_at(self, offset: int) -> int:
-        return [no for start, no in self.parts if start <= offset][-1]
-
 
 BUFFER_KEYS = [f"{kind} {field} Blocks" for kind in ("Shared", "Local", "Temp")
                for field in ("Hit", "Read", "Dirtied", "Written")]  # fmt: skip
 
 
 def parse_text(lines: list[Line]) -> list[dict]:
-    body = plan_lines(lines)
-    logical = unwrap(body)
-    top = build(logical)
-    _zero_buffers(top["Plan"])
-    planning = top.get("Planning")
-    if planning and any(k in planning for k in BUFFER_KEYS):
-        for k in BUFFER_KEYS:
-            planning.setdefault(k, 0)
-    return [top]
+    out = []
+    for stmt in statements(unwrap(plan_lines(lines))):
+        top = build(stmt)
+        _zero_buffers(top["Plan"])
+        planning = top.get("Planning")
+        if planning and any(k in planning for k in BUFFER_KEYS):
+            for k in BUFFER_KEYS:
+                planning.setdefault(k, 0)
+        out.append(top)
+    return out
 
 
 def _zero_buffers(root: dict) -> None:
@@ -70,94 +54,6 @@ def _zero_buffers(root: dict) -> None:
                 n.setdefault(k, 0)
 
 
-def plan_lines(lines: list[Line]) -> list[Line]:
-    """The lines of the plan itself, from its root node to its last line."""
-    first = next((i for i, ln in enumerate(lines) if _starts_node(ln.text)), None)
-    if first is None:
-        return _costless_plan(lines)
-    start = first
-    if ARROW_RE.match(lines[first].text):
-        # the root's own line is above (wrapped, or printed without costs): walk back to it
-        while start > 0 and not _is_boundary(lines[start - 1].text):
-            start -= 1
-    out = []
-    for ln in lines[start:]:
-        if is_footer(ln.text):
-            break
-        if ln.text.strip() and not COMMENT_RE.match(ln.text) and not is_separator(ln.text):
-            out.append(ln)
-    return out
-
-
-def _starts_node(text: str) -> bool:
-    return bool(HAS_STATS_RE.search(text)) or bool(ARROW_RE.match(text) and not COMMENT_RE.match(text))
-
-
-def _is_boundary(text: str) -> bool:
-    return not text.strip() or is_separator(text) or bool(COMMENT_RE.match(text) or PREAMBLE_RE.match(text))
-
-
-def _costless_plan(lines: list[Line]) -> list[Line]:
-    """A plan printed with COSTS OFF and no ANALYZE has no "(cost=": one line, no arrows."""
-    filled = [ln for ln in lines if ln.text.strip() and not is_separator(ln.text)]
-    candidates = [ln for ln in filled if not _is_boundary(ln.text) and not is_footer(ln.text)]
-    if candidates and looks_like_node(candidates[0].text.strip()):
-        first = candidates[0]
-        return [ln for ln in candidates if ln.no >= first.no]
-    where = candidates[0].no if candidates else (filled[0].no if filled else 1)
-    raise PlanParseError("no plan node found (expected a line like 'Seq Scan on t  (cost=...)')", where)
-
-
-def _paren_depth(text: str, depth: int = 0, quote: str = "") -> tuple[int, str]:
-    for c in text:
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-    return depth, quote
-
-
-def unwrap(lines: list[Line]) -> list[Logical]:
-    """Join the pieces of lines that were wrapped at some width."""
-    if not lines:
-        return []
-    base = _indent(lines[0].text)
-    out: list[Logical] = []
-    depth, quote = 0, ""
-    for ln in lines:
-        text = ln.text
-        open_before = depth > 0 or bool(quote)
-        if out and _continues(text, base, open_before):
-            cur = out[-1]
-            cur.parts.append((len(cur.text), ln.no))
-            cur.text += text
-        else:
-            out.append(Logical(text, [(0, ln.no)]))
-            depth, quote = 0, ""
-        depth, quote = _paren_depth(text, depth, quote)
-    return out
-
-
-def _continues(text: str, base: int, open_before: bool) -> bool:
-    indent = _indent(text)
-    if ARROW_RE.match(text) and HAS_STATS_RE.search(text) and indent > base:
-        return False  # a whole node line never continues an unfinished expression
-    if open_before or indent < base:
-        return True
-    if indent == base:
-        return not is_top_line(text.strip())
-    return not (ARROW_RE.match(text) or HEADER_RE.match(text) or WORKER_RE.match(text) or PROP_RE.match(text))
-
-
-def _indent(text: str) -> int:
-    return len(text) - len(text.lstrip(" "))
-
-
 @dataclass
 class Frame:
     col: int
@@ -170,13 +66,14 @@ def build(logical: list[Logical]) -> dict:
     """Turn logical lines into {"Plan": {...}, "Planning Time": ..., ...}."""
     top: dict = {}
     root_line = logical[0]
-    root = _node(root_line, root_line.text)
+    arrow = ARROW_RE.match(root_line.text)  # a pasted subtree starts with "->"
+    root = _node(root_line, arrow.group(2) if arrow else root_line.text)
     top["Plan"] = root
-    base = _indent(root_line.text)
+    base = indent(root_line.text)
     stack = [Frame(base, "node", root)]
     block = None  # the reader of an open "Planning:" or "JIT:" block
     for ln in logical[1:]:
-        col = _indent(ln.text)
+        col = indent(ln.text)
         if not ARROW_RE.match(ln.text) and (col <= base or is_top_line(ln.text.strip())):
             block = _top_line(top, ln)
             continue
