@@ -98,7 +98,7 @@ def test_function_over_a_column_suggests_an_expression_index():
     extra = "  Filter: (lower((email)::text) = 'a@b.c'::text)\n  Rows Removed by Filter: 99999\n"
     got = findings(scan(1, plan_rows=1, extra=extra), "function-in-filter")
     assert len(got) == 1
-    assert "CREATE INDEX ON public.users ((lower(email::text)));" in got[0].message
+    assert "CREATE INDEX ON public.users ((lower((email)::text)));" in got[0].message
     seq = findings(scan(1, plan_rows=1, extra=extra), "seq-scan-filter")
     assert "expression index" in seq[0].message and "CREATE INDEX ON public.users (" not in seq[0].message
 

@@ -34,7 +34,7 @@ IO_FIELDS = (
 )  # fmt: skip
 GATHERS = ("Gather", "Gather Merge")
 NAME_KEYS = {"Node Type", "Parent Relationship", "Subplan Name", "Relation Name", "Alias", "Schema",
-             "Index Name", "CTE Name", "Function Name"}  # fmt: skip
+             "Index Name", "CTE Name", "Function Name", "Plans"}  # fmt: skip
 
 
 def account(nodes: list, timed: bool) -> None:

@@ -15,7 +15,7 @@ RECORD_RE = re.compile(r"^(\W*[-─═━]\[ RECORD \d+ \]|\* Record \d+\s*$)")
 # psql footers in any language: "(9 rows)", "(1 ligne)", "(3 Zeilen)"
 FOOTER_RE = re.compile(r"^\s*\(\d+ [^\W\d_]+\)\s*$")
 # a multi-line cell's continuation marks at the right edge (aligned: "+", unicode: "↵")
-WRAP_MARK_RE = re.compile(r"\s*[+↵]$")
+WRAP_MARKS = ("+", "↵")
 
 
 @dataclass
@@ -25,8 +25,12 @@ class Line:
 
 
 def is_separator(text: str) -> bool:
+    if not text or text[-1] not in BOX:  # most lines end in ")" or a word: no strip needed
+        return False
     s = text.strip()
-    return len(s) >= 3 and set(s) <= BOX and sum(c in DASHES for c in s) >= 3
+    if len(s) < 3 or s[0] not in BOX or s[-1] not in BOX:
+        return False
+    return set(s) <= BOX and sum(c in DASHES for c in s) >= 3
 
 
 def is_footer(text: str) -> bool:
@@ -38,27 +42,31 @@ def split_lines(text: str) -> list[Line]:
     # copied from a web page, indentation comes as no-break spaces
     text = text.replace("\xa0", " ").replace("\u202f", " ").replace("\u2007", " ")
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return [Line(i + 1, s.expandtabs(8).rstrip()) for i, s in enumerate(raw)]
+    return [Line(i + 1, (s.expandtabs(8) if "\t" in s else s).rstrip()) for i, s in enumerate(raw)]
 
 
 def strip_frames(text: str) -> list[Line]:
     """Lines of the plan with borders, record headers and client quoting removed."""
     lines = split_lines(text)
     lines = _unquote(lines)
-    if any(RECORD_RE.match(ln.text) for ln in lines):
+    if any(("[ RECORD " in ln.text or "* Record " in ln.text) and RECORD_RE.match(ln.text) for ln in lines):
         lines = _expanded(lines)
     lines = _strip_borders(lines)
     return _join_psql_wraps(lines)
 
 
-def majority(lines: list[Line], test) -> bool:
-    filled = [ln for ln in lines if ln.text.strip() and not is_separator(ln.text)]
-    return bool(filled) and sum(1 for ln in filled if test(ln.text)) >= 0.8 * len(filled)
+def filled(lines: list[Line]) -> list[str]:
+    """The texts that carry content: not blank, not a border."""
+    return [ln.text for ln in lines if ln.text.strip() and not is_separator(ln.text)]
+
+
+def majority(texts: list[str], test) -> bool:
+    return bool(texts) and sum(1 for t in texts if test(t)) >= 0.8 * len(texts)
 
 
 def _unquote(lines: list[Line]) -> list[Line]:
     """pgAdmin and CSV exports wrap each row in quotes: 'Sort ...' or "Sort ..." ."""
-    body = [ln for ln in lines if ln.text.strip()]
+    body = filled(lines)
     if not body:
         return lines
     for q in ("'", '"'):
@@ -111,8 +119,11 @@ def _value_column(text: str) -> int:
 
 
 def _strip_borders(lines: list[Line]) -> list[Line]:
-    left = majority(lines, lambda s: s[:1] in VBARS)
-    right = majority(lines, lambda s: s[-1:] in VBARS)
+    texts = filled(lines)
+    left = majority(texts, lambda s: s[:1] in VBARS)
+    right = majority(texts, lambda s: s[-1:] in VBARS)
+    if not (left or right):
+        return lines
     out = []
     for ln in lines:
         s = ln.text
@@ -127,7 +138,7 @@ def _strip_borders(lines: list[Line]) -> list[Line]:
 
 def drop_wrap_marks(lines: list[Line]) -> list[Line]:
     """Remove psql's continuation marks of a multi-line cell (used for JSON plans)."""
-    return [Line(ln.no, WRAP_MARK_RE.sub("", ln.text)) for ln in lines]
+    return [Line(ln.no, ln.text[:-1].rstrip() if ln.text.endswith(WRAP_MARKS) else ln.text) for ln in lines]
 
 
 def _join_psql_wraps(lines: list[Line]) -> list[Line]:
@@ -140,6 +151,8 @@ def _join_psql_wraps(lines: list[Line]) -> list[Line]:
     marks = ["…"]
     if full and sum(ln.text.endswith(".") for ln in full) >= 0.8 * len(full) and len(full) > 1:
         marks.append(".")
+    elif not any(ln.text.endswith("…") for ln in lines):
+        return lines
     out: list[Line] = []
     joining = False
     for ln in lines:

@@ -26,13 +26,13 @@ from lib.plan.accounting import BUFFER_FIELDS, IO_FIELDS, account
 RELATION_KEYS = ("Relation Name", "CTE Name", "Function Name", "Tuplestore Name", "Table Function Name")
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     index: int
     parent: int | None
     depth: int
     node_type: str
-    raw: dict = field(repr=False)
+    raw: dict = field(repr=False)  # the node's FORMAT JSON object (its "Plans" included)
     children: list[int] = field(default_factory=list)
     relation: str | None = None
     schema: str | None = None
@@ -167,7 +167,7 @@ def _node(raw: dict, index: int, parent: int | None, depth: int) -> Node:
         parent=parent,
         depth=depth,
         node_type=str(raw.get("Node Type", "?")),
-        raw={k: v for k, v in raw.items() if k != "Plans"},
+        raw=raw,
         relation=next((raw[k] for k in RELATION_KEYS if raw.get(k)), None),
         schema=raw.get("Schema"),
         alias=raw.get("Alias"),

@@ -36,12 +36,11 @@ def _one_cell(lines: list[Line]) -> bool:
 
 def _json_start(lines: list[Line]) -> int | None:
     """Index of the line where a JSON plan starts, if the input is one."""
-    cleaned = drop_wrap_marks(lines)
-    for i, ln in enumerate(cleaned):
+    for i, ln in enumerate(lines):
         s = ln.text.strip()
-        if not s or is_separator(s) or s[0] not in "[{":
+        if not s or s[0] not in "[{" or is_separator(s):
             continue
-        ahead = " ".join(x.text for x in cleaned[i : i + 4])
+        ahead = " ".join(x.text for x in drop_wrap_marks(lines[i : i + 4]))
         if JSON_START_RE.match(ahead):
             return i
     return None

@@ -25,7 +25,6 @@ PREAMBLE_RE = re.compile(
     r"start|prepare|execute)\b|SET$|Time: |Temps : )",
     re.IGNORECASE,
 )
-FENCE_RE = re.compile(r"^\s*(```|~~~)")
 # what ends a plan: the next psql prompt, or psql's \timing line
 STOP_RE = re.compile(r"^(\S+[=-][#>]\s|(Time|Temps|Zeit|Tiempo)\s?: \d)")
 
@@ -62,12 +61,19 @@ def plan_lines(lines: list[Line]) -> list[Line]:
     out: list[Line] = []
     after_blank = False
     for ln in lines[start:]:
-        if is_footer(ln.text) or (out and (STOP_RE.match(ln.text) or FENCE_RE.match(ln.text))):
+        text = ln.text
+        body = text.lstrip()
+        if not body:
+            after_blank = True
+            continue
+        if body[0] == "(" and is_footer(text):
             break
-        if out and after_blank and ln.text.strip() and _is_prose(ln.text, indent(out[0].text)):
+        if out and (body.startswith(("```", "~~~")) or (text[0] != " " and STOP_RE.match(text))):
+            break
+        if out and after_blank and _is_prose(text, indent(out[0].text)):
             break  # words after the plan ("thanks!") are not a wrapped piece of it
-        after_blank = not ln.text.strip()
-        if ln.text.strip() and not COMMENT_RE.match(ln.text) and not is_separator(ln.text):
+        after_blank = False
+        if not (body.startswith(("#", "--")) and COMMENT_RE.match(body)) and not is_separator(body):
             out.append(ln)
     return out
 
@@ -95,7 +101,15 @@ def _costless_plan(lines: list[Line]) -> list[Line]:
     raise PlanParseError("no plan node found (expected a line like 'Seq Scan on t  (cost=...)')", where)
 
 
+QUOTED_RE = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
 def _paren_depth(text: str, depth: int = 0, quote: str = "") -> tuple[int, str]:
+    """Open parentheses after `text`, and the quote still open, ignoring quoted parts."""
+    if not quote and text.count("'") % 2 == 0 and text.count('"') % 2 == 0:
+        bare = QUOTED_RE.sub("", text) if ("'" in text or '"' in text) else text
+        if "'" not in bare and '"' not in bare:
+            return depth + bare.count("(") - bare.count(")"), ""
     for c in text:
         if quote:
             if c == quote:
@@ -130,15 +144,18 @@ def unwrap(lines: list[Line]) -> list[Logical]:
     return out
 
 
-def _continues(text: str, base: int, open_before: bool) -> bool:
-    col = indent(text)
-    if HAS_STATS_RE.search(text) and (ARROW_RE.match(text) and col > base or is_root_line(text, base)):
-        return False  # a whole node line never continues an unfinished expression
+def _continues(line: str, base: int, open_before: bool) -> bool:
+    text = line.lstrip(" ")
+    col = len(line) - len(text)
+    arrow = text.startswith("->")
+    if (arrow and col > base or col == base) and HAS_STATS_RE.search(text):
+        if arrow or is_root_line(line, base):
+            return False  # a whole node line never continues an unfinished expression
     if open_before or col < base:
         return True
     if col == base:
-        return not is_top_line(text.strip())
-    return not (ARROW_RE.match(text) or HEADER_RE.match(text) or WORKER_RE.match(text) or PROP_RE.match(text))
+        return not is_top_line(text)
+    return not (arrow or HEADER_RE.match(text) or WORKER_RE.match(text) or PROP_RE.match(text))
 
 
 def is_root_line(text: str, base: int) -> bool:

@@ -24,6 +24,8 @@ from lib.plan.textnode import describe, split_stats
 from lib.plan.textprops import BadValue, set_property
 from lib.plan.texttop import is_top_line, set_top
 
+HEADER_STARTS = ("InitPlan", "SubPlan", "CTE ")
+
 BUFFER_KEYS = [f"{kind} {field} Blocks" for kind in ("Shared", "Local", "Temp")
                for field in ("Hit", "Read", "Dirtied", "Written")]  # fmt: skip
 
@@ -73,25 +75,27 @@ def build(logical: list[Logical]) -> dict:
     stack = [Frame(base, "node", root)]
     block = None  # the reader of an open "Planning:" or "JIT:" block
     for ln in logical[1:]:
-        col = indent(ln.text)
-        if not ARROW_RE.match(ln.text) and (col <= base or is_top_line(ln.text.strip())):
+        text = ln.text.lstrip(" ")
+        col = len(ln.text) - len(text)
+        if not text.startswith("->") and (col <= base or is_top_line(text)):
             block = _top_line(top, ln)
             continue
         if block is not None:
-            _guard(ln, block, ln.text.strip())
+            _guard(ln, block, text)
             continue
         while stack and stack[-1].col >= col:
             stack.pop()
         if not stack:
             raise PlanParseError("line is indented less than the plan's first node", ln.no)
-        _place(stack, ln, col)
+        _place(stack, ln, text, col)
     return top
 
 
-def _place(stack: list[Frame], ln: Logical, col: int) -> None:
+def _place(stack: list[Frame], ln: Logical, text: str, col: int) -> None:
+    """Attach one line (`text`, without its indentation) under the innermost open frame."""
     owner = stack[-1]
-    if m := ARROW_RE.match(ln.text):
-        node = _node(ln, m.group(2))
+    if text.startswith("->"):
+        node = _node(ln, text[2:])
         if owner.kind == "header":
             rel = "InitPlan" if owner.name.startswith(("InitPlan", "CTE")) else "SubPlan"
             node["Parent Relationship"] = rel
@@ -106,16 +110,16 @@ def _place(stack: list[Frame], ln: Logical, col: int) -> None:
         stack.append(Frame(col, "node", node))
     elif owner.kind != "node" and owner.kind != "worker":
         raise PlanParseError("expected a plan node ('->  ...') under this InitPlan/SubPlan/CTE", ln.no)
-    elif m := HEADER_RE.match(ln.text):
+    elif text.startswith(HEADER_STARTS) and (m := HEADER_RE.match(text)):
         stack.append(Frame(col, "header", owner.obj, m.group(2).strip()))
-    elif owner.kind == "node" and (m := WORKER_RE.match(ln.text)):
+    elif owner.kind == "node" and text.startswith("Worker ") and (m := WORKER_RE.match(text)):
         worker = {"Worker Number": int(m.group(2))}
         owner.obj.setdefault("Workers", []).append(worker)
         stack.append(Frame(col, "worker", worker))
         if m.group(3):
             _worker_detail(worker, ln, m.group(3))
     else:
-        _property(owner.obj, ln, ln.text.strip())
+        _property(owner.obj, ln, text)
 
 
 def _relationship(parent: dict) -> str:

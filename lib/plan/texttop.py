@@ -23,7 +23,12 @@ MS_RE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*ms$")
 Block = Callable[[str], None]
 
 
+TOP_PREFIXES = (*TOP_KEYS, "Trigger ")
+
+
 def is_top_line(text: str) -> bool:
+    if not text.startswith(TOP_PREFIXES):
+        return False
     m = TOP_LINE_RE.match(text)
     return bool(m and m["key"] in TOP_KEYS) or bool(TRIGGER_RE.match(text))
 
