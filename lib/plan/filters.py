@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from pglast.parser import ParseError, parse_sql_json
 
+from lib.plan.parens import scan
+
 MAX_INDEX_COLUMNS = 3  # a wider suggestion is rarely the right first index
 PREFIX = "SELECT 1 WHERE "
 EQUALITY_KINDS = {("AEXPR_OP", "="), ("AEXPR_OP_ANY", "="), ("AEXPR_IN", "=")}
@@ -143,20 +145,9 @@ def _expression(node: dict, sql: str) -> str | None:
 
 def _call_end(sql: str, start: int) -> int | None:
     """Index just past the ")" closing the call that starts at `start`."""
-    depth, quote = 0, ""
-    for i in range(sql.index("(", start), len(sql)):
-        c = sql[i]
-        if quote:
-            quote = "" if c == quote else quote
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
+    opening = sql.index("(", start)
+    end = scan(sql[opening:], stop_at_zero=True)[2]
+    return None if end is None else opening + end
 
 
 def _column_refs(node) -> list[dict]:

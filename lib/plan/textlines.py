@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from lib.plan.errors import PlanParseError
 from lib.plan.frames import Line, is_footer, is_separator
+from lib.plan.parens import scan
 from lib.plan.textnode import HAS_STATS_RE, looks_like_node, split_stats
 from lib.plan.texttop import is_top_line
 
@@ -110,16 +111,7 @@ def _paren_depth(text: str, depth: int = 0, quote: str = "") -> tuple[int, str]:
         bare = QUOTED_RE.sub("", text) if ("'" in text or '"' in text) else text
         if "'" not in bare and '"' not in bare:
             return depth + bare.count("(") - bare.count(")"), ""
-    for c in text:
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
+    depth, quote, _ = scan(text, depth, quote)
     return depth, quote
 
 

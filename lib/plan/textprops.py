@@ -6,6 +6,8 @@ values on one line ("Buckets: 1024  Batches: 1  Memory Usage: 9kB") or need a nu
 
 import re
 
+from lib.plan.parens import scan
+
 # keys PostgreSQL gives as lists in FORMAT JSON
 LIST_KEYS = {"Output", "Sort Key", "Group Key", "Presorted Key", "Hash Key", "Conflict Arbiter Indexes"}
 # keys that hold a count or a size
@@ -41,20 +43,13 @@ def number(text: str) -> int | float:
 
 def split_top(text: str, sep: str = ",") -> list[str]:
     """Split on `sep` outside parentheses, brackets and quotes."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, c in enumerate(text):
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == sep and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
+    parts, start, pos, depth, quote = [], 0, 0, 0, ""
+    while (cut := text.find(sep, pos)) >= 0:
+        depth, quote, _ = scan(text[pos:cut], depth, quote)
+        if depth == 0 and not quote:
+            parts.append(text[start:cut].strip())
+            start = cut + 1
+        pos = cut + 1
     parts.append(text[start:].strip())
     return [p for p in parts if p]
 
