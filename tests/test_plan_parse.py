@@ -276,6 +276,8 @@ def test_costs_off_single_node_and_json_object_without_list():
         (f"{SEQ}\nExecution Time: fast\n", 2),
         (f"-- comment\n{SEQ}\n  ->  Sort  (cost=1.0..2.0 rows=1 width=4) junk after\n", 3),
         (f"{SEQ}\n  Buffers: shared hit=1 bogus=2\n", 2),
+        ('QUERY PLAN\n<explain xmlns="http://www.postgresql.org/2009/explain">\n', 2),
+        ("- Plan: \n    Node Type: \"Result\"\n", 1),
     ],
 )
 def test_unreadable_input_names_the_line(text, line):

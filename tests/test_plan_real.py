@@ -30,6 +30,9 @@ QUERIES = {
     "parallel": ("SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; "
                  "SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2",
                  "SELECT count(*) FROM t WHERE lower(email) = 'user77@x.com'"),
+    "parallel-sort-verbose": ("SET work_mem = '64kB'; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; "
+                              "SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2",
+                              "SELECT * FROM t ORDER BY pad, email"),
     "initplan": ("", "SELECT * FROM t WHERE n < (SELECT max(t_id) FROM u) ORDER BY email LIMIT 5"),
     "subplan": ("", "SELECT id, (SELECT count(*) FROM u WHERE u.t_id = t.id) FROM t WHERE id < 20"),
 }  # fmt: skip
@@ -74,14 +77,16 @@ def schemas(server_urls):
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
-def explain(url: str, schema: str, setup: str, query: str, fmt: str) -> str:
+def explain(url: str, schema: str, setup: str, query: str, fmt: str, verbose: bool = False) -> str:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("SET search_path = {}").format(sql.Identifier(schema)))
         conn.execute("SET max_parallel_workers_per_gather = 0")
         for stmt in filter(None, (s.strip() for s in setup.split(";"))):
             conn.execute(stmt)
         option = sql.SQL("TEXT" if fmt == "TEXT" else "JSON")
-        rows = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, FORMAT {}) ").format(option) + sql.SQL(query)).fetchall()
+        extra = sql.SQL("VERBOSE, " if verbose else "")
+        explain_sql = sql.SQL("EXPLAIN ({}ANALYZE, BUFFERS, FORMAT {}) ").format(extra, option) + sql.SQL(query)
+        rows = conn.execute(explain_sql).fetchall()
     if fmt == "TEXT":
         return "\n".join(r[0] for r in rows)
     return json.dumps(rows[0][0], indent=2)
@@ -95,7 +100,8 @@ def shape(plan: dict) -> list[tuple]:
         out.append((depth, node["Node Type"], node.get("Join Type"), node.get("Parent Relationship"),
                     node.get("Subplan Name"), node.get("Relation Name"), node.get("Alias"),
                     node.get("Plan Rows"), node.get("Actual Rows"), node.get("Actual Loops"),
-                    node.get("Sort Space Type"), node.get("Workers Launched")))  # fmt: skip
+                    node.get("Sort Space Type"), node.get("Workers Launched"),
+                    [w["Worker Number"] for w in node.get("Workers", [])]))  # fmt: skip
         for child in node.get("Plans", []):
             walk(child, depth + 1)
 
@@ -107,8 +113,9 @@ def shape(plan: dict) -> list[tuple]:
 def test_text_and_json_agree(schemas, query):
     setup, sql_text = QUERIES[query]
     for name, (url, schema) in schemas.items():
-        as_json = json.loads(explain(url, schema, setup, sql_text, "JSON"))[0]
-        as_text = parse_plan(explain(url, schema, setup, sql_text, "TEXT"))[0]
+        verbose = "verbose" in query
+        as_json = json.loads(explain(url, schema, setup, sql_text, "JSON", verbose))[0]
+        as_text = parse_plan(explain(url, schema, setup, sql_text, "TEXT", verbose))[0]
         assert shape(as_text) == shape(as_json), name
         assert as_text["Plan"].get("Shared Hit Blocks") is not None
         for plan in (build_plan(as_json), build_plan(as_text)):

@@ -19,6 +19,7 @@ def parse_plan(text: str) -> list[dict]:
     if not text or not text.strip():
         raise PlanParseError("the input is empty", 1)
     lines = strip_frames(text)
+    _refuse_other_formats(lines)
     start = _json_start(lines)
     if start is not None:
         return parse_json_lines(lines[start:])
@@ -32,6 +33,16 @@ def _one_cell(lines: list[Line]) -> bool:
     but the last with a continuation mark; a plan line itself never ends with one."""
     marked = [i for i, ln in enumerate(lines) if ln.text.endswith(("+", "↵"))]
     return len(marked) >= 2 and len(marked) >= 0.8 * (marked[-1] - marked[0] + 1)
+
+
+def _refuse_other_formats(lines: list[Line]) -> None:
+    """EXPLAIN can also print XML and YAML: say so rather than 'no plan node found'."""
+    for ln in lines:
+        s = ln.text.strip()
+        if s.startswith(("<explain", "<?xml")):
+            raise PlanParseError("this is an XML plan: run EXPLAIN with FORMAT JSON or TEXT instead", ln.no)
+        if s in ("- Plan:", "Plan:"):
+            raise PlanParseError("this is a YAML plan: run EXPLAIN with FORMAT JSON or TEXT instead", ln.no)
 
 
 def _json_start(lines: list[Line]) -> int | None:
