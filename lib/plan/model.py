@@ -6,11 +6,14 @@ depth, inclusive and exclusive time, exclusive buffers and I/O time, row estimat
 actual rows, and rows removed by filters. How time is split between nodes is explained in
 lib/plan/accounting.py; the rules in short:
 
-* inclusive_ms = "Actual Total Time" x "Actual Loops" / P, where P = 1 + "Workers Launched"
-  of the Gather (Merge) above the node when the node runs in that Gather's workers, else 1.
-  PostgreSQL reports a parallel node's time averaged over the processes that ran it, so
-  time x loops is the sum over processes; dividing by the number of processes gives the
-  wall-clock share (exact when the work is evenly spread, which parallel plans aim for).
+* inclusive_ms = "Actual Total Time" x "Actual Loops" / P (0 when never executed).
+  P = 1, except below a Gather or Gather Merge, where P is the number of processes that ran
+  the Gather's child: the child's loops divided by the Gather's loops (normally the leader
+  plus the launched workers; 1 + "Workers Launched" when loops are not printed). Every node
+  under that child gets the same P. PostgreSQL prints a parallel node's time averaged over
+  its loops, so time x loops is the sum over processes, and dividing by the processes gives
+  the wall-clock part (exact when the work is evenly spread, which parallel plans aim for).
+  Buffers and I/O times are totals over processes and are never divided.
 * exclusive_ms = inclusive_ms minus the time of what runs inside the node: its children,
   its SubPlans, the InitPlans whose result it uses, and for a CTE Scan the part of the CTE's
   own time that this scan triggered. Each node's time is subtracted exactly once, so the

@@ -59,7 +59,7 @@ def _zero_buffers(root: dict) -> None:
 @dataclass
 class Frame:
     col: int
-    kind: str  # node, header, worker, block
+    kind: str  # node, header (InitPlan/SubPlan/CTE), worker
     obj: dict
     name: str = ""
 
