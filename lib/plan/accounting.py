@@ -8,7 +8,9 @@ rows from. To get a node's own (exclusive) share, each node's inclusive figure i
 * an InitPlan: to the node whose conditions use its result ($0 before PostgreSQL 17,
   "(InitPlan 1).col1" since), since that node evaluates it on first use; PostgreSQL
   attaches InitPlans to the top of the query level, which is often not where they run.
-  Without a visible use (or when that node is faster than the InitPlan) its parent;
+  When that node's time is too short to hold the InitPlan's, the first node above it that
+  can (a Gather evaluates the InitPlans its workers use before starting them); without a
+  visible use, its parent;
 * a CTE ("CTE x", shown as an InitPlan): to the CTE Scans reading it, because a CTE runs
   when a scan asks it for rows. Which scan triggered which rows is not in the plan: the
   scans slowest per loop take it first (rescans of a CTE Scan only re-read stored rows, so
@@ -101,8 +103,15 @@ def _initplan_user(nodes: list, init, end: list[int]) -> int:
         if init.index <= i <= end[init.index]:
             continue
         if _mentions(nodes[i].raw, pattern):
-            # the user's time must be able to hold the InitPlan's, else keep the parent
-            return i if nodes[i].inclusive_ms >= 0.99 * init.inclusive_ms else init.parent
+            # a parallel worker gets the result from its Gather, which runs the InitPlan first
+            while nodes[i].parallel_divisor != nodes[init.parent].parallel_divisor and i != init.parent:
+                i = nodes[i].parent
+                if nodes[i].node_type in GATHERS:
+                    break
+            # the node charged must have spent at least the InitPlan's time
+            while i != init.parent and nodes[i].inclusive_ms < 0.99 * init.inclusive_ms:
+                i = nodes[i].parent
+            return i
     return init.parent
 
 
