@@ -45,6 +45,10 @@ OFFSET_MIN_ROWS = 1_000  # skipping fewer rows than this is cheap
 WORK_MEM_FACTOR = 2
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+# built-in set-returning functions: ALTER FUNCTION ... ROWS is not the advice for these
+BUILTIN_SRFS = {"generate_series", "unnest", "jsonb_array_elements", "json_array_elements", "jsonb_each",
+                "json_each", "jsonb_to_recordset", "json_to_recordset", "regexp_matches", "regexp_split_to_table",
+                "string_to_table", "generate_subscripts", "jsonb_array_elements_text", "json_array_elements_text"}
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,12 @@ def diagnose(plan: Plan) -> list[Diagnostic]:
 
 def name(node: Node) -> str:
     """How the node is called in messages: 'Seq Scan on public.orders'."""
+    using = f" using {node.index_name}" if node.index_name and node.relation else ""
     if node.relation:
         rel = f"{node.schema}.{node.relation}" if node.schema else node.relation
-        return f"{node.label} on {rel}"
+        return f"{node.label}{using} on {rel}"
+    if node.index_name:  # a Bitmap Index Scan names only its index
+        return f"{node.label} on {node.index_name}"
     return node.label
 
 
@@ -93,7 +100,8 @@ def slowest_node(plan: Plan):
         return
     node = max(plan.nodes, key=lambda n: n.share)
     what = f"{node.exclusive_ms:,.1f} ms" if plan.timed else f"cost {node.exclusive_cost:,.0f}"
-    hot = node.share >= HOT_SHARE and (not plan.timed or plan.total_ms >= SLOW_PLAN_MS)
+    # without timings the plan may well be fast: pointing at the costliest node is information
+    hot = plan.timed and node.share >= HOT_SHARE and plan.total_ms >= SLOW_PLAN_MS
     yield Diagnostic(
         "slowest-node", node.index, "warning" if hot else "info",
         f"{name(node)} takes the largest part of this plan: {what}, {node.share:.0%} of the total. "
@@ -128,6 +136,9 @@ def _estimate_fix(node: Node, factor: float) -> str:
                     "CREATE STATISTICS on them (then ANALYZE) lets the planner see it")
         return fix
     if node.node_type == "Function Scan" and node.relation:
+        if node.schema == "pg_catalog" or node.relation in BUILTIN_SRFS:
+            return ("The planner guesses the rows of set-returning functions: constant arguments, or the rows "
+                    "in a temporary table with ANALYZE, give it real numbers")
         rows = max(node.actual_rows or 1, 1)
         return f"The planner cannot see inside the function: declare its usual row count (ALTER FUNCTION {node.relation} ROWS {rows:.0f})"
     fix = "This estimate is built from its inputs: run ANALYZE on the tables they read"

@@ -37,9 +37,11 @@ def render_plan(plan: Plan, diagnostics: list[Diagnostic]) -> str:
     own = "own ms" if plan.timed else "own cost"
     lines.append(f"{'#':>4} {own:>11} {'share':>6}  {'rows est -> actual':<34} node")
     for node in plan.nodes:
-        value = node.exclusive_ms if plan.timed else node.exclusive_cost
+        # timing noise can leave a node a hair below zero: show it as nothing
+        value = max(0.0, node.exclusive_ms if plan.timed else node.exclusive_cost)
         indent = "  " * node.depth + ("-> " if node.depth else "")
-        lines.append(f"{node.index:>4} {value:>11,.2f} {node.share:>6.1%}  {_rows(node):<34} {indent}{_head(node)}")
+        share = max(0.0, node.share)
+        lines.append(f"{node.index:>4} {value:>11,.2f} {share:>6.1%}  {_rows(node):<34} {indent}{_head(node)}")
     lines.append("")
     if not diagnostics:
         lines.append("No findings.")
