@@ -186,3 +186,10 @@ def test_slowest_node_and_ordering():
     severities = [d.severity for d in found]
     assert severities == sorted(severities, key=["critical", "warning", "info"].index)
     assert diagnose(plan) == found
+
+
+def test_function_scan_estimates():
+    own = findings(fixture_text("cte-exclusive-time/01.plan"), "row-estimate")
+    assert any("ALTER FUNCTION find_all_id_under_node ROWS 6" in d.message for d in own)
+    builtin = [d for d in findings(fixture_text("from-text/19-plan"), "row-estimate") if "generate_series" in d.message]
+    assert len(builtin) == 1 and "ALTER FUNCTION" not in builtin[0].message
