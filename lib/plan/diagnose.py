@@ -105,7 +105,7 @@ def slowest_node(plan: Plan):
     yield Diagnostic(
         "slowest-node", node.index, "warning" if hot else "info",
         f"{name(node)} takes the largest part of this plan: {what}, {node.share:.0%} of the total. "
-        "Start here: the other findings on this node say why it is slow.",
+        "A fix here pays the most.",
     )  # fmt: skip
 
 
