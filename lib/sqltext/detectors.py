@@ -140,7 +140,7 @@ def unbounded_order_by(v: Visit) -> Iterator[Hit]:
     tables = [w.node for w in walk(node) if isinstance(w.node, ast.RangeVar)]
     if not tables:
         return
-    keys = ", ".join(deparse(s.node) for s in node.sortClause)
+    keys = ", ".join(deparse(s) for s in node.sortClause)
     what = _tables_text(v.scope.sources if v.scope else [])
     yield Hit(f"all rows of {what} are sorted by {keys} and returned: there is no LIMIT", node.sortClause[0])
 

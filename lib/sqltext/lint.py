@@ -25,7 +25,7 @@ class LintFinding:
     advice: str
     example: Example  # the rule's generic before/after
     statement_index: int = 0
-    position: int | None = None  # 0-based character offset in the linted text
+    position: int | None = None  # 0-based offset in the linted text (statement start if unknown)
     suggestion: str | None = None  # a fix written for this statement, when one can be built
 
     def to_dict(self) -> dict:
@@ -71,7 +71,7 @@ def _lint_statement(stmt) -> list[LintFinding]:
                         advice=rule.advice,
                         example=rule.example,
                         statement_index=stmt.index,
-                        position=None if loc is None else stmt.start + loc,
+                        position=stmt.start + (loc or 0),
                         suggestion=hit.suggestion,
                     )
                 )
