@@ -30,11 +30,12 @@ FLAG = {
         ("select id from invoices where created_at::date = $1", "cast"),
         ("select 1 from clients c join leads l on lower(l.email) = c.email", "a JOIN condition"),
         ("select id from invoices where date_trunc('day', created_at) = $1 -- daily", "date_trunc"),
+        ("select id from invoices where created_at::date between $1 and $2", "created_at"),
     ],
     "count_for_existence": [
         ("SELECT (SELECT count(*) FROM leads WHERE client_id = $1) > 0", "leads"),
         ("select count(*) > 0 from public.leads where client_id = $1", "count(*) > 0"),
-        ("select id from clients c where 0 < (select count(*) from leads l where l.client_id = c.id)", "0 <"),
+        ("select id from clients c where 0 < (select count(*) from leads l where l.client_id = c.id)", "> 0"),
         ("select case when (select count(1) from t where a = $1) = 0 then 'none' end", "= 0"),
         ("select 1 where (select count(*) from t) >= 1", ">= 1"),
     ],
@@ -97,6 +98,7 @@ CLEAN = {
         "select lower(email) from clients where id = $1",
         "select id from t where a = $1::int",
         "select count(*) from t group by a having count(*) > 1",
+        "select id from clients where lower(name) like '%smith'",  # leading_wildcard_like's job
     ],
     "count_for_existence": [
         "SELECT count(*) FROM leads WHERE client_id = $1",
@@ -242,3 +244,14 @@ def test_truncated_text_is_noted_as_maybe_truncated():
 def test_empty_and_comment_only_text():
     assert lint("") == [] and lint("") .notes == []
     assert lint("-- nothing; here\n/* ; */") == []
+
+
+def test_trigram_suggestion_for_an_expression():
+    (hit,) = [f for f in lint("select 1 from clients c where lower(c.name) like '%x%'") if f.rule == "leading_wildcard_like"]
+    assert hit.suggestion.endswith("ON clients USING gin ((lower(name)) gin_trgm_ops)")
+
+
+def test_count_message_is_short_and_normalised():
+    (hit,) = [f for f in lint("select 1 from t where 1 > (select count(*) from u join v using (a))")
+              if f.rule == "count_for_existence"]
+    assert hit.message == "(SELECT count(...) ...) < 1 counts every matching row on u, v only to test whether one exists"

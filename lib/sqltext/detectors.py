@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pglast import ast, enums
 
 from lib.sqltext.names import NOT_CONST, TableRef, const_value, deparse, func_name, quote, strip_casts
-from lib.sqltext.walk import Column, Scope, Visit, resolve, under_clause, walk
+from lib.sqltext.walk import Column, Scope, Visit, resolve, statement_sources, under_clause, walk
 
 EXT = enums.A_Expr_Kind
 SUBLINK = enums.SubLinkType
@@ -50,6 +50,12 @@ def _op(expr: ast.A_Expr) -> str:
 def _tables_text(sources) -> str:
     names = [s.table.display for s in sources if s.table]
     return ", ".join(dict.fromkeys(names)) or "its FROM items"
+
+
+def _on_tables(select: ast.Node) -> str:
+    """' on leads, invoices' naming a subquery's tables, or '' when it reads none."""
+    names = [s.table.display for s in statement_sources(select, set()) if s.table]
+    return f" on {', '.join(dict.fromkeys(names))}" if names else ""
 
 
 def _columns(node: ast.Node, scope: Scope | None) -> list[Column]:
@@ -147,24 +153,32 @@ def unbounded_order_by(v: Visit) -> Iterator[Hit]:
 
 _COMPARE_KINDS = {EXT.AEXPR_OP, EXT.AEXPR_OP_ANY, EXT.AEXPR_OP_ALL, EXT.AEXPR_IN, EXT.AEXPR_LIKE, EXT.AEXPR_ILIKE}
 _COMPARE_KINDS |= {EXT.AEXPR_BETWEEN, EXT.AEXPR_NOT_BETWEEN, EXT.AEXPR_DISTINCT, EXT.AEXPR_NOT_DISTINCT}
+_BETWEEN = {EXT.AEXPR_BETWEEN, EXT.AEXPR_NOT_BETWEEN, EXT.AEXPR_BETWEEN_SYM, EXT.AEXPR_NOT_BETWEEN_SYM}
+_COMPARE_KINDS |= _BETWEEN
 _COMPARE_OPS = {"=", "<", ">", "<=", ">=", "<>", "~~", "~~*", "!~~", "!~~*"}
 
 
 @detector("function_on_column")
 def function_on_column(v: Visit) -> Iterator[Hit]:
     node = v.node
-    if not (isinstance(node, ast.A_Expr) and node.kind in _COMPARE_KINDS and _op(node) in _COMPARE_OPS):
+    if not (isinstance(node, ast.A_Expr) and node.kind in _COMPARE_KINDS):
+        return
+    if node.kind not in _BETWEEN and _op(node) not in _COMPARE_OPS:
         return
     where = under_clause(v)
     if where not in ("whereClause", "join"):
         return
+    if _op(node) in ("~~", "~~*") and _leading_wildcard(node.rexpr) is not None:
+        return  # no B-tree index serves it either way: leading_wildcard_like says what does
     for side in (node.lexpr, node.rexpr):
         if not isinstance(side, ast.FuncCall | ast.TypeCast):
             continue
         cols = _columns(side, v.scope)
         if not cols:
             continue  # now(), $1::date ... : nothing of the table is hidden
-        what = "cast" if isinstance(side, ast.TypeCast) else f"function {func_name(side)[1]}()"
+        cast = isinstance(side, ast.TypeCast)
+        what = "cast" if cast else f"function {func_name(side)[1]}()"
+        unless = " (unless the column already has that type)" if cast else ""
         place = "a JOIN condition" if where == "join" else "WHERE"
         text = deparse(side)
         sources = {id(c.source): c for c in cols}
@@ -173,7 +187,7 @@ def function_on_column(v: Visit) -> Iterator[Hit]:
             suggestion = _index_sql(cols[0].table, expr=_unqualified(side))
         names = ", ".join(dict.fromkeys(_col_text(c) for c in cols))
         yield Hit(
-            f"{text} in {place}: the {what} hides {names} from a plain index, so every row is computed",
+            f"{text} in {place}: the {what} hides {names} from a plain index{unless}",
             side,
             suggestion,
         )
@@ -208,11 +222,12 @@ def count_for_existence(v: Visit) -> Iterator[Hit]:
         return
     for count_side, other, op in ((node.lexpr, node.rexpr, _op(node)), (node.rexpr, node.lexpr, _FLIP[_op(node)])):
         is_count, select = _count_target(count_side, v)
-        if is_count and (op, _int_const(other)) in _EXISTENCE:
-            tables = [t.relname for t in (select.fromClause or ()) if isinstance(t, ast.RangeVar)]
-            on = f" on {', '.join(tables)}" if tables else ""
+        value = _int_const(other)
+        if is_count and (op, value) in _EXISTENCE:
+            shown = "(SELECT count(...) ...)" if isinstance(count_side, ast.SubLink) else deparse(count_side)
             yield Hit(
-                f"{deparse(node)} counts every matching row{on} only to test whether one exists", node
+                f"{shown} {op} {value} counts every matching row{_on_tables(select)} only to test whether one exists",
+                node,
             )
             return
 
@@ -279,8 +294,7 @@ def correlated_subquery(v: Visit) -> Iterator[Hit]:
                 refs.append(deparse(w.node))
     if not refs:
         return
-    inner = [t.relname for t in (node.subselect.fromClause or ()) if isinstance(t, ast.RangeVar)]
-    on = f" on {', '.join(inner)}" if inner else ""
+    on = _on_tables(node.subselect)
     outer = _tables_text(v.scope.sources)
     yield Hit(
         f"the subquery{on} in the select list runs once per row of {outer} "
@@ -351,10 +365,13 @@ def leading_wildcard_like(v: Visit) -> Iterator[Hit]:
     word = "ILIKE" if _op(node) == "~~*" else "LIKE"
     suggestion = None
     target = node.lexpr
-    if isinstance(target, ast.ColumnRef):
-        col = resolve(target, v.scope)
-        if col and col.table:
-            suggestion = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + _index_sql(col.table, column=col.name, gin=True)
+    cols = _columns(target, v.scope)
+    if cols and len({id(c.source) for c in cols}) == 1 and cols[0].table is not None:
+        if isinstance(target, ast.ColumnRef):
+            index = _index_sql(cols[0].table, column=cols[0].name, gin=True)
+        else:  # lower(name) LIKE '%x': index the same expression
+            index = _index_sql(cols[0].table, expr=_unqualified(target), gin=True)
+        suggestion = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + index
     yield Hit(
         f"{deparse(target)} {word} {deparse(node.rexpr)} starts with a wildcard: no B-tree index can serve it",
         node,
