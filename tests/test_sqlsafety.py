@@ -209,3 +209,59 @@ def test_verdict_placeholders():
 )
 def test_placeholders(sql, expected):
     assert placeholders(sql) == expected
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "pg_stat_statements_reset()", "pg_stat_reset()", "pg_stat_reset_shared('io')",
+        "pg_stat_reset_single_table_counters(1)", "pg_stat_reset_slru()", "pg_terminate_backend(1)",
+        "pg_cancel_backend(1)", "pg_reload_conf()", "set_config('a.b', 'c', false)", "pg_advisory_lock(1)",
+        "pg_advisory_lock_shared(1)", "pg_try_advisory_lock(1, 2)", "pg_advisory_unlock_all()", "nextval('s')",
+        "setval('s', 5)", "lo_import('/etc/hosts')", "lo_export(1, '/tmp/x')", "lo_unlink(1)",
+        "pg_read_file('x')", "pg_read_binary_file('x')", "pg_ls_dir('.')", "dblink_exec('c', 'drop table t')",
+        "dblink_connect('c', 'dbname=x')", "pg_notify('c', 'x')", "txid_current()", "pg_current_xact_id()",
+        "pg_switch_wal()", "pg_create_restore_point('r')", "pg_logical_emit_message(true, 'p', 'x')",
+        "pg_rotate_logfile()", "pg_promote()", "pg_create_physical_replication_slot('s')",
+        "pg_create_logical_replication_slot('s', 'pgoutput')", "pg_drop_replication_slot('s')",
+        "pg_replication_slot_advance('s', '0/0')", "pg_logical_slot_get_changes('s', null, null)",
+        "pg_catalog.pg_terminate_backend(1)", '"pg_catalog"."nextval"(\'s\')', "extensions.pg_stat_statements_reset()",
+        "pg_qualstats_reset()",
+    ],
+)
+def test_catalogue_recognises(call):
+    verdict = analyze_for_explain(f"select {call}")
+    assert verdict.needs_confirmation, call
+    assert len(verdict.side_effects) == 1 and verdict.side_effects[0].why
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "pg_advisory_xact_lock(1)", "pg_try_advisory_xact_lock_shared(1)", "currval('s')", "lastval()",
+        "pg_stat_get_db_stat_reset_time(1)", "txid_current_if_assigned()", "pg_current_xact_id_if_assigned()",
+        "set_config('a.b', 'c', true)", "set_config('a.b', 'c', 'true'::boolean)", "current_setting('work_mem')",
+        "pg_logical_slot_peek_changes('s', null, null)", "lower('A')", "pg_backend_pid()",
+    ],
+)
+def test_catalogue_leaves_harmless_calls_alone(call):
+    verdict = analyze_for_explain(f"select {call}")
+    assert verdict.allowed and verdict.side_effects == (), verdict.reason
+
+
+def test_functions_in_values_returning_limit_and_named_arguments():
+    sql = (
+        "insert into t (a, b) values (nextval('s'), default) on conflict (a) do update set b = upper(excluded.b) "
+        "returning pg_notify('c', a::text)"
+    )
+    verdict = analyze_for_explain(sql)
+    assert [e.function for e in verdict.side_effects] == ["nextval", "pg_notify"]
+    assert "upper" in verdict.functions
+    limit = analyze_for_explain("select 1 from t limit (select pg_cancel_backend(pid := 3))::int")
+    assert [e.function for e in limit.side_effects] == ["pg_cancel_backend"]
+
+
+def test_utility_reason_names_the_command():
+    assert analyze_for_explain("/* x */ create /* y */ unique index on t (a)").reason.startswith("CREATE UNIQUE INDEX ")
+    assert analyze_for_explain("refresh materialized view concurrently mv").reason.startswith(
+        "REFRESH MATERIALIZED VIEW ")

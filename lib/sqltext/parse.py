@@ -58,10 +58,31 @@ class ParseFailure:
         return f"could not parse: {self.message}{where}{hint}"
 
 
+def error_position(exc: ParseError) -> int | None:
+    """pglast's ParseError carries (message, character offset or None) in its args."""
+    return exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+
+
 def _failure(exc: ParseError, text: str, offset: int = 0, index: int = 0) -> ParseFailure:
     message = str(exc.args[0]) if exc.args else str(exc)
-    pos = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+    pos = error_position(exc)
     return ParseFailure(message, None if pos is None else pos + offset, text, index)
+
+
+def lex(sql: str) -> tuple[list, int | None]:
+    """The lexer's tokens, and where an unterminated quote stopped it (None if it did not).
+
+    Tokens before the stop are still returned, so a truncated text can be read up to there.
+    Token ends are inclusive character offsets.
+    """
+    try:
+        return list(scan(sql)), None
+    except ParseError as exc:
+        stop = error_position(exc) or 0
+    try:
+        return list(scan(sql[:stop])), stop
+    except ParseError:
+        return [], 0
 
 
 def _scanner_pieces(sql: str) -> list[tuple[int, int]]:
@@ -71,16 +92,7 @@ def _scanner_pieces(sql: str) -> list[tuple[int, int]]:
     hide exactly the broken statement we want to report; so we cut at top-level `;` tokens
     ourselves. An unterminated quote stops the lexer: the rest of the text is one last piece.
     """
-    tail_from: int | None = None
-    try:
-        tokens = scan(sql)
-    except ParseError as exc:
-        tail_from = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-        try:
-            tokens = scan(sql[:tail_from])
-        except ParseError:
-            tokens = []
-            tail_from = 0
+    tokens, tail_from = lex(sql)
     pieces: list[tuple[int, int]] = []
     first = last = None
     depth = 0

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pglast import ast, scan
-from pglast.parser import ParseError
+from pglast import ast
 
 from lib.sqltext.names import func_display
-from lib.sqltext.parse import ParseFailure, parse_whole
+from lib.sqltext.parse import ParseFailure, lex, parse_whole
 from lib.sqltext.sidefx import WARNING, SideEffect, side_effect
 from lib.sqltext.walk import walk
 
 ALLOWED, CONFIRM, REFUSED = "allowed", "confirm", "refused"
+_COMMENTS = ("SQL_COMMENT", "C_COMMENT")
 
 _PLANNABLE = {
     ast.SelectStmt: "select",
@@ -86,24 +86,22 @@ class SafetyVerdict:
 def _command_words(text: str) -> str:
     """'CREATE TABLE', 'DROP INDEX'...: the statement's leading keywords, read by the lexer."""
     words = []
-    try:
-        for tok in scan(text):
-            if tok.kind == "NO_KEYWORD" or len(words) == 2:
-                break
-            words.append(text[tok.start : tok.end + 1].upper())
-    except ParseError:
-        pass
+    for tok in lex(text)[0]:
+        if tok.name in _COMMENTS:
+            continue
+        word = text[tok.start : tok.end + 1].upper()
+        if tok.kind == "NO_KEYWORD" or len(words) == 3 or word in ("ON", "IF", "AS", "TO", "FROM"):
+            break
+        words.append(word)
     return " ".join(words) or "this statement"
 
 
 def _without_trailing_comments(text: str) -> str:
     """The statement up to its last real token, so a trailing `-- ...` cannot swallow what a
     caller appends after it."""
-    try:
-        tokens = [t for t in scan(text) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
-    except ParseError:
-        return text
-    return text[: tokens[-1].end + 1] if tokens else text
+    tokens, stop = lex(text)
+    tokens = [t for t in tokens if t.name not in _COMMENTS]
+    return text[: tokens[-1].end + 1] if tokens and stop is None else text
 
 
 def _refusal(node: ast.Node, text: str) -> SafetyVerdict | None:
@@ -176,12 +174,5 @@ def _inspect(node: ast.Node, text: str) -> SafetyVerdict:
 
 def placeholders(sql: str) -> list[int]:
     """Sorted distinct `$n` numbers; read by the lexer, so truncated text still answers."""
-    try:
-        tokens = scan(sql)
-    except ParseError as exc:  # an unterminated quote: read what comes before it
-        cut = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-        try:
-            tokens = scan(sql[:cut])
-        except ParseError:
-            return []
+    tokens, _ = lex(sql)
     return sorted({int(sql[t.start + 1 : t.end + 1]) for t in tokens if t.name == "PARAM"})

@@ -154,8 +154,8 @@ def side_effect(call: ast.FuncCall) -> SideEffect | None:
     if name == "set_config":
         if _is_true(_argument(call, 2, "is_local")):
             return None  # like SET LOCAL: gone with the rollback
-        return SideEffect(shown, "changes a setting for the rest of the session (is_local is not a constant true); "
-                                 "a pooled connection keeps it")
+        return SideEffect(shown, "changes a setting for the whole session, not only the transaction "
+                                 "(is_local is not a constant true): only the rollback undoes it")
     if _advisory(name):
         return SideEffect(shown, _SESSION_LOCK)
     if name in _EXACT:
