@@ -9,6 +9,12 @@ callable from table name (as `TableRef.display` prints it, e.g. `clients` or `pu
 a mapping may also be keyed by the bare name) to the table's primary-key and unique column
 sets. Without it we guess, and say so: a table's key is `id`, `<table>_id`, or `<singular>_id`
 (`clients` -> `client_id`, `companies` -> `company_id`), and equality on it is one row.
+When `keys` is given, a table it does not know has no key: we do not guess behind the catalog.
+
+Class boundaries, where the guide is silent: 'join' is any SELECT with two or more table
+references (JOIN, comma, or a subquery in WHERE; a self-join counts twice); a UNION is 'other';
+'full_scan' ignores LIMIT (the target is about scanning a small table); INSERT ... SELECT and
+COPY ... FROM are 'batch_insert' whatever their row count.
 """
 
 from __future__ import annotations
