@@ -32,10 +32,16 @@ def need_chromium():
 @pytest.fixture(scope="module")
 def app_url(embedded_demo):
     need_chromium()
+    yield from serve_app()
+
+
+def serve_app(env: dict[str, str] | None = None, log_name: str = "streamlit.log"):
+    """`streamlit run app.py` on a free port, with `env` added to the environment; yields its URL."""
     port = free_port()
-    log = open(Path(os.environ["PGPULSE_HOME"]) / "streamlit.log", "w")
+    log = open(Path(os.environ["PGPULSE_HOME"]) / log_name, "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+                             "--server.headless", "true"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -47,7 +53,7 @@ def app_url(embedded_demo):
             time.sleep(0.3)
     else:
         proc.kill()
-        pytest.fail("streamlit did not start; see streamlit.log")
+        pytest.fail(f"streamlit did not start; see {log_name}")
     yield url
     proc.terminate()
     proc.wait(timeout=20)

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-from lib.pgserver import free_port
 from tests import servers
 from tests.maint_fixtures import make_busy, vacuum_count
-from tests.test_browser import CHROMIUM_ARGS, REPO, SHOTS, need_chromium
+from tests.test_browser import SHOTS, browser, need_chromium, serve_app  # noqa: F401 - browser: a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -27,37 +19,7 @@ def busy(pg_servers):
 @pytest.fixture(scope="module")
 def app_url(busy):
     need_chromium()
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": busy, "PGPULSE_ACTIONS": "1"}
-    log = open(Path(os.environ["PGPULSE_HOME"]) / "streamlit-maintenance.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start; see streamlit-maintenance.log")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from serve_app({"DATABASE_URL": busy, "PGPULSE_ACTIONS": "1"}, "streamlit-maintenance.log")
 
 
 def no_error(page) -> None:
@@ -65,7 +27,7 @@ def no_error(page) -> None:
     assert "Traceback" not in page.inner_text("body")
 
 
-def test_weekly_routine_confirmed_run_and_audited(browser, app_url, busy):
+def test_weekly_routine_confirmed_run_and_audited(browser, app_url, busy):  # noqa: F811 - the imported fixture
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(app_url)

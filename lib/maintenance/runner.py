@@ -17,6 +17,7 @@ ActionRun at once (the page reads its progress and may `cancel` it).
 from __future__ import annotations
 
 import getpass
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ class Actor:
     """Who acts: the app's login when one is configured, the OS user always, and from where."""
 
     app_user: str | None = None
-    os_user: str = field(default_factory=getpass.getuser)
+    os_user: str = field(default_factory=lambda: os_user())
     client: str = "app"  # app or cli
 
     @property
@@ -92,6 +93,13 @@ class ActionRun:
         if self.started is None:
             return None
         return ((self.finished or time.time()) - self.started) * 1000
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no USER variable and no passwd entry (some containers)
+        return f"uid {os.getuid()}"
 
 
 def execute(db, action: Action, store: Store, actor: Actor, *, typed_name: str | None = None,
