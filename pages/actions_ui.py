@@ -157,13 +157,18 @@ def _live(db, key: str) -> None:
     if run.is_final:
         stbind.clear_caches()  # nothing cached may show the state from before the action
         st.rerun()
+    progress_line(db, run)
+    st.button("Cancel the action", key=f"stop:{key}", on_click=runner.cancel, args=(db, run), icon=":material/stop:")
+
+
+def progress_line(db, run: runner.ActionRun) -> None:
+    """The running statement's phase and blocks done (pg_stat_progress_*), or how long it has run."""
     seen = stbind.guarded(lambda: progress.read(db, run.pid))
     what = f"{KIND_WORDS[run.action.kind]} {run.object_display}: running for {fmt_ms(run.duration_ms)}"
     if seen is not None and seen.fraction is not None:
-        st.progress(seen.fraction, text=f"{seen.text} · {fmt_ms(run.duration_ms)}")
+        st.progress(seen.fraction, text=f"{run.object_display} · {seen.text} · {fmt_ms(run.duration_ms)}")
     else:
         st.info(f"{seen.text if seen else what}…", icon=":material/progress_activity:")
-    st.button("Cancel the action", key=f"stop:{key}", on_click=runner.cancel, args=(db, run), icon=":material/stop:")
 
 
 def result(db, key: str, run: runner.ActionRun) -> None:

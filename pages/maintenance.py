@@ -14,6 +14,7 @@ from pages.actions_ui import (
     close_dialog,
     is_open,
     open_dialog,
+    progress_line,
     runs_panel,
     store,
 )
@@ -80,8 +81,8 @@ if tables:
         "last vacuum": fmt_age(t.last_vacuum), "last analyze": fmt_age(t.last_analyze)} for t in tables]),
         hide_index=True, width="stretch")
 else:
-    st.info("No table has changed since its last vacuum and analyze: nothing to do this week.",
-            icon=":material/task_alt:")
+    st.info(f"No table has {db.thresholds.weekly_routine_min_changes} or more changes since its last vacuum and "
+            "analyze: nothing to do this week.", icon=":material/task_alt:")
 
 
 @st.dialog("Run the weekly routine", width="large", on_dismiss=close_dialog)
@@ -122,6 +123,8 @@ def routine_live(db):
     st.progress(done / max(len(run.tables), 1),
                 text=f"Table {min(done + 1, len(run.tables))} of {len(run.tables)}"
                      + (f": {now.object_display}" if now else ": running the checks"))
+    if now is not None:
+        progress_line(db, now)
     st.button("Stop after this table", key="routine_stop", on_click=routine.cancel, args=(db, run),
               icon=":material/stop:")
 

@@ -40,6 +40,7 @@ def page(busy_url, monkeypatch):
     assert not at.exception, at.exception
     yield at
     stbind.settings.clear()
+    st.cache_data.clear()  # the next test's "env" database is another one
 
 
 def until(at: AppTest, done, seconds: float = 60) -> None:
