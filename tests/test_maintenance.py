@@ -392,3 +392,18 @@ def test_a_finding_whose_index_was_dropped_meanwhile_is_refused(fresh_url, store
     drop = runner.execute(db, actions.drop_index("public", "t"), store, ALICE, typed_name="wrong")
     assert drop.state == "refused" and "typed" in drop.message
     db.close()
+
+
+def test_refresh_concurrently_needs_a_unique_index(fresh_url, store):
+    q(fresh_url, 'CREATE TABLE t (id int PRIMARY KEY)')
+    q(fresh_url, 'CREATE MATERIALIZED VIEW "My View" AS SELECT id FROM t')
+    db = acting_db(fresh_url)
+    refused = runner.execute(db, actions.refresh_matview("public", "My View", concurrently=True), store, ALICE)
+    assert refused.state == "refused" and "needs a unique index" in refused.message
+    q(fresh_url, "INSERT INTO t SELECT generate_series(1, 100)")
+    q(fresh_url, 'CREATE UNIQUE INDEX ON "My View" (id)')
+    done = runner.execute(db, actions.refresh_matview("public", "My View", concurrently=True), store, ALICE)
+    assert done.state == "done", done.message
+    assert q(fresh_url, 'SELECT count(*) FROM "My View"') == [(100,)]
+    assert pgss_calls(fresh_url, "REFRESH MATERIALIZED VIEW CONCURRENTLY%") == 1
+    db.close()
