@@ -1,0 +1,279 @@
+"""Drawing a plan for the Plans page: the tree, the icicle, tables, findings, a comparison.
+
+The figure and HTML builders take plain data and call no Streamlit (bench/bench_plan_render.py
+times them); the `show_*` functions draw.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from lib.explain import views
+from lib.fmt import fmt_bytes, fmt_count, fmt_ms
+from lib.plan import Diagnostic, Plan
+from lib.plan.compare import Comparison
+from lib.plan.diagnose import name
+from lib.plan.export import DETAIL_KEYS, to_json
+from lib.plan.model import Node
+
+BLOCK = 8192  # bytes per buffer block
+SEVERITY_BADGES = {"critical": ":red-badge[:material/error: Critical]",
+                   "warning": ":orange-badge[:material/warning: Warning]",
+                   "info": ":blue-badge[:material/info: Info]"}
+TREE_CSS = """<style>
+.pt{font-size:.86rem;line-height:1.5}
+.pt details>summary{list-style:none;cursor:pointer;padding:.12rem .3rem;border-radius:.3rem;
+  display:flex;gap:.55rem;align-items:center;flex-wrap:wrap}
+.pt details>summary::-webkit-details-marker{display:none}
+.pt details>summary:hover{background:rgba(128,128,128,.12)}
+.pt .tw{width:.8rem;color:#888;flex:none}
+.pt details[open]>summary .tw::before{content:"▾"} .pt details:not([open])>summary .tw::before{content:"▸"}
+.pt .bar{flex:none;width:90px;height:.55rem;background:rgba(128,128,128,.18);border-radius:.2rem;overflow:hidden}
+.pt .bar i{display:block;height:100%}
+.pt .pct{flex:none;width:3.2rem;text-align:right;font-variant-numeric:tabular-nums}
+.pt .ms{flex:none;width:5.2rem;text-align:right;font-variant-numeric:tabular-nums;color:#666}
+.pt .rel{color:#2a6fb0} .pt .mut{color:#888} .pt .miss{color:#c0392b;font-weight:600}
+.pt .bd{border-radius:.6rem;padding:0 .45rem;font-size:.74rem;white-space:nowrap}
+.pt .critical{background:rgba(214,39,40,.16);color:#b0201f} .pt .warning{background:rgba(255,127,14,.18);color:#a65200}
+.pt .info{background:rgba(31,119,180,.14);color:#1f5f94}
+.pt .kids{margin-left:1.05rem;border-left:1px solid rgba(128,128,128,.3);padding-left:.35rem}
+.pt .det{margin:.1rem 0 .3rem 1.6rem;padding:.25rem .5rem;background:rgba(128,128,128,.07);border-radius:.3rem;
+  font-size:.8rem;color:#555;word-break:break-word}
+.pt .det b{color:#444;font-weight:600}
+</style>"""
+
+
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _bar_color(share: float) -> str:
+    return "#d62728" if share >= 0.5 else "#ff7f0e" if share >= 0.2 else "#1f77b4"
+
+
+def _amount(value: float, plan: Plan) -> str:
+    return fmt_ms(value) if plan.timed else f"cost {value:,.0f}"
+
+
+def _rows_text(node: Node) -> str:
+    planned = fmt_count(node.plan_rows) if node.plan_rows is not None else "?"
+    if node.never_executed:
+        return f"rows {planned} → never executed"
+    if node.actual_rows is None:
+        return f"rows {planned} (estimate)"
+    loops = f" × {node.loops:,} loops" if node.loops and node.loops > 1 else ""
+    return f"rows {planned} → {fmt_count(node.actual_rows)}{loops}"
+
+
+def _details(node: Node, notes: list[Diagnostic]) -> str:
+    parts = [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}"
+             for k, v in node.raw.items() if k in DETAIL_KEYS]
+    if node.rows_removed_by_filter:
+        parts.append(f"<b>Rows removed by filter:</b> {node.rows_removed_by_filter:,.0f} ({node.removed_share:.0%})")
+    if node.heap_fetches:
+        parts.append(f"<b>Heap fetches:</b> {node.heap_fetches:,.0f}")
+    buffers = {k: v for k, v in node.exclusive_buffers.items() if v}
+    if buffers:
+        parts.append("<b>Own buffers:</b> " + ", ".join(f"{k.replace('_', ' ')} {v:,.0f}" for k, v in buffers.items()))
+    if node.exclusive_io_ms:
+        parts.append(f"<b>Own I/O time:</b> {fmt_ms(node.exclusive_io_ms)}")
+    if node.workers_planned is not None:
+        parts.append(f"<b>Workers:</b> {node.workers_launched} of {node.workers_planned} planned")
+    parts += [f'<span class="bd {d.severity}">{_e(d.rule)}</span> {_e(d.message)}' for d in notes]
+    return "<br>".join(parts)
+
+
+def _summary_line(node: Node, plan: Plan, notes: list[Diagnostic], hidden: int) -> str:
+    share = max(0.0, node.share)
+    title = f"[{node.subplan_name}] " if node.subplan_name else ""
+    rel = ""
+    if node.relation:
+        rel = f' <span class="rel">on {_e(views.relation_name(node))}</span>'
+    if node.index_name:
+        rel += f' <span class="mut">using</span> <span class="rel">{_e(node.index_name)}</span>'
+    miss = views.misestimate(node)
+    bits = [
+        '<span class="tw"></span>',
+        f'<span class="bar"><i style="width:{min(share, 1) * 100:.1f}%;background:{_bar_color(share)}"></i></span>',
+        f'<span class="pct">{share:.1%}</span>',
+        f'<span class="ms">{_e(_amount(views.own(node, plan), plan))}</span>',
+        f"<span><b>{_e(title + node.label)}</b>{rel}</span>",
+        f'<span class="mut">{_e(_rows_text(node))}</span>',
+    ]
+    if miss and node.estimate_factor >= 10:
+        bits.append(f'<span class="miss" title="row estimate off by this factor">{_e(miss)}</span>')
+    bits += [f'<span class="bd {d.severity}" title="{_e(d.message)}">{_e(d.rule)}</span>' for d in notes]
+    if hidden:
+        bits.append(f'<span class="mut">+{hidden:,} node{"s" if hidden > 1 else ""} below</span>')
+    return "".join(bits)
+
+
+def tree_html(plan: Plan, diagnostics: list[Diagnostic], rows: list[views.TreeRow]) -> str:
+    """Nested <details>: a click opens a node's details and children; hot paths start open."""
+    notes = views.by_node(diagnostics)
+    by_index = {r.index: r for r in rows}
+    out: list[str] = [TREE_CSS, '<div class="pt">']
+    stack: list[tuple[int, bool]] = [(0, False)]  # (node, closing?)
+    while stack:
+        i, closing = stack.pop()
+        if closing:
+            out.append("</div></details>")
+            continue
+        row, node = by_index[i], plan.nodes[i]
+        out.append(f'<details{" open" if row.open else ""}><summary>'
+                   f"{_summary_line(node, plan, notes.get(i, []), row.hidden)}</summary>")
+        detail = _details(node, notes.get(i, []))
+        if detail:
+            out.append(f'<div class="det">{detail}</div>')
+        out.append('<div class="kids">')
+        stack.append((i, True))
+        stack.extend((c, False) for c in reversed(row.children))
+    out.append("</div>")
+    return "".join(out)
+
+
+def icicle_figure(plan: Plan, max_depth: int = 8) -> go.Figure:
+    """Boxes span their subtree's time (inclusive); colour is the node's own (exclusive) share."""
+    data = views.icicle_data(plan)
+    unit = "ms" if plan.timed else "cost"
+    fig = go.Figure(go.Icicle(
+        ids=data["ids"], parents=data["parents"], labels=data["labels"], values=data["values"],
+        branchvalues="remainder", maxdepth=max_depth, sort=False, tiling={"orientation": "v"},
+        customdata=list(zip(data["values"], data["total"], data["share"], strict=True)),
+        marker={"colors": data["share"], "colorscale": [[0, "#dbe9f6"], [0.2, "#fdae61"], [1, "#d62728"]],
+                "cmin": 0, "cmax": max(0.5, max(data["share"], default=0)), "showscale": False},
+        hovertemplate=(f"%{{label}}<br>own %{{customdata[0]:,.2f}} {unit} (%{{customdata[2]:.1%}})"
+                       f"<br>with children %{{customdata[1]:,.2f}} {unit}<extra></extra>"),
+    ))  # fmt: skip
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=460)
+    return fig
+
+
+def plan_metrics(plan: Plan, diagnostics: list[Diagnostic]) -> list[tuple[str, str, str]]:
+    """(label, value, note) for the headline numbers."""
+    serious = sum(1 for d in diagnostics if d.severity != "info")
+    b = plan.total_buffers
+    read, hit = b.get("shared_read", 0.0), b.get("shared_hit", 0.0)
+    if plan.timed:
+        first = ("Execution time", fmt_ms(plan.execution_ms if plan.execution_ms is not None else plan.total_ms),
+                 f"planning {fmt_ms(plan.planning_ms)}" if plan.planning_ms is not None else "")
+    else:
+        first = ("Estimated cost", f"{plan.root.total_cost:,.0f}", "no ANALYZE: estimates only")
+    return [first,
+            ("Findings", f"{serious}", f"{len(diagnostics) - serious} informational"),
+            ("Read from disk", fmt_bytes(read * BLOCK), f"{fmt_bytes(hit * BLOCK)} from cache"),
+            ("Nodes", f"{len(plan.nodes):,}", f"depth {max(n.depth for n in plan.nodes) + 1}")]  # fmt: skip
+
+
+# -- drawing -----------------------------------------------------------------------------------------
+def show_findings(plan: Plan, diagnostics: list[Diagnostic]) -> None:
+    if not diagnostics:
+        st.success("No findings: nothing in this plan matches a known problem.", icon=":material/check_circle:")
+        return
+    for d in diagnostics:
+        where = f" · node #{d.node} {name(plan.nodes[d.node])}" if d.node is not None else ""
+        st.markdown(f"{SEVERITY_BADGES[d.severity]} **{d.rule}**{_md(where)}  \n{_md(d.message)}")
+
+
+def _md(text: str) -> str:
+    """Plan text in markdown: keep $, *, _ and [ literal."""
+    return "".join("\\" + c if c in "\\`*_[]$<>#|~" else c for c in text)
+
+
+def node_table(frame, plan: Plan) -> None:
+    unit = views.metric(plan)
+    num = st.column_config.NumberColumn
+    st.dataframe(
+        frame.drop(columns=["depth", "parent", "factor"]), width="stretch", hide_index=True, height=420,
+        column_config={
+            "#": num("#", format="%d"),
+            "own": num(f"own {unit}", format="%.2f", help="time in this node alone (exclusive)"),
+            "total": num(f"with children {unit}", format="%.2f"),
+            "share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1),
+            "rows planned": num(format="compact"), "rows": num("rows (per loop)", format="compact"),
+            "removed by filter": num(format="compact"), "I/O ms": num(format="%.2f"),
+            **{c: num(c, format="compact", help="buffers (8 kB blocks), own") for c in views.BUFFER_COLUMNS.values()},
+        },
+    )  # fmt: skip
+
+
+def summary_table(frame, key: str, plan: Plan) -> None:
+    unit = views.metric(plan)
+    num = st.column_config.NumberColumn
+    st.dataframe(frame, width="stretch", hide_index=True, column_config={
+        "own": num(f"own {unit}", format="%.2f"),
+        "share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1),
+        "shared hit": num(format="compact"), "shared read": num(format="compact"),
+        "temp written": num(format="compact")})  # fmt: skip
+
+
+def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], original: str | None = None) -> None:
+    tree, chart, nodes, summary, raw = st.tabs(["Tree", "Where the time goes", "Nodes", "By table and type", "Raw plan"])
+    frame = views.node_frame(plan, diagnostics)
+    with tree:
+        rows = views.tree_rows(plan, diagnostics)
+        if len(rows) < len(plan.nodes):
+            st.caption(f"{len(plan.nodes):,} nodes: the paths to the costliest nodes are open, the rest are "
+                       "folded (click ▸ to open). Every node is in the Nodes tab.")
+        st.html(tree_html(plan, diagnostics, rows))
+    with chart:
+        st.caption("Each box spans the time of its node and everything below it; the colour is the node's "
+                   "own share. Click a box to zoom in, the top bar to zoom out.")
+        st.plotly_chart(icicle_figure(plan), width="stretch", config={"displayModeBar": False})
+    with nodes:
+        node_table(frame, plan)
+    with summary:
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**By table**")
+            summary_table(views.by_table(frame), "table", plan)
+        with right:
+            st.markdown("**By node type**")
+            summary_table(views.by_type(frame), "type", plan)
+    with raw:
+        st.download_button("Download the plan (FORMAT JSON)", json.dumps(document, indent=2), "plan.json",
+                           "application/json", icon=":material/download:")
+        st.download_button("Download the analysis (JSON)", json.dumps(to_json(plan, diagnostics), indent=2),
+                           "plan-analysis.json", "application/json", icon=":material/download:")
+        if original:
+            st.code(original, language=None)
+        st.code(json.dumps(document, indent=2), language="json")
+
+
+def show_comparison(cmp: Comparison) -> None:
+    unit = cmp.metric
+    fmt = fmt_ms if unit == "ms" else (lambda v: f"cost {v:,.0f}")
+    cols = st.columns(4)
+    cols[0].metric("Before", fmt(cmp.before_total), border=True)
+    cols[1].metric("After", fmt(cmp.after_total), border=True)
+    speed = cmp.speedup
+    cols[2].metric("Speedup", "–" if speed is None else f"{speed:,.1f}x" if speed >= 1 else f"{1 / speed:,.1f}x slower",
+                   border=True)  # fmt: skip
+    read_b, read_a = cmp.before_buffers.get("shared_read", 0), cmp.after_buffers.get("shared_read", 0)
+    cols[3].metric("Read from disk", fmt_bytes(read_a * BLOCK), f"was {fmt_bytes(read_b * BLOCK)}",
+                   delta_color="off", delta_arrow="off", border=True)  # fmt: skip
+    changed = [c for c in cmp.changes if c.kind == "scan-changed"]
+    for c in changed:
+        st.markdown(f":green-badge[changed] {_md(c.message)}")
+    left, right = st.columns([3, 1])
+    with left:
+        st.markdown("**Node by node**")
+        num = st.column_config.NumberColumn
+        st.dataframe(views.changes_frame(cmp), width="stretch", hide_index=True, column_config={
+            "own before": num(f"own before ({unit})", format="%.2f"),
+            "own after": num(f"own after ({unit})", format="%.2f")})  # fmt: skip
+    with right:
+        st.markdown("**Buffers (blocks)**")
+        st.dataframe(views.buffers_frame(cmp), width="stretch", hide_index=True)
+
+
+@st.cache_resource(show_spinner=False)
+def store(url: str | None):
+    """pgpulse's own store, where kept plans live (one per app process)."""
+    from lib.store import open_store
+
+    return open_store(url)
