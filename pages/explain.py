@@ -190,5 +190,8 @@ def compare_view() -> None:
 if mode == "Compare kept plans":
     compare_view()
 else:
-    statement_form() if mode == "Run a statement" else paste_form()
+    if mode == "Run a statement":
+        statement_form()
+    else:
+        paste_form()
     show_current()

@@ -21,6 +21,7 @@ from lib.plan.export import DETAIL_KEYS, to_json
 from lib.plan.model import Node
 
 BLOCK = 8192  # bytes per buffer block
+KB = {"Sort Space Used": " kB", "Peak Memory Usage": " kB", "Disk Usage": " kB"}
 SEVERITY_BADGES = {"critical": ":red-badge[:material/error: Critical]",
                    "warning": ":orange-badge[:material/warning: Warning]",
                    "info": ":blue-badge[:material/info: Info]"}
@@ -30,7 +31,8 @@ TREE_CSS = """<style>
   display:flex;gap:.55rem;align-items:center;flex-wrap:wrap}
 .pt details>summary::-webkit-details-marker{display:none}
 .pt details>summary:hover{background:rgba(128,128,128,.12)}
-.pt .tw{width:.8rem;color:#888;flex:none}
+.pt .tw{width:.9rem;color:#555;flex:none;font-size:.95rem}
+.pt .no{flex:none;color:#999;font-size:.75rem;width:2.4rem;text-align:right;font-variant-numeric:tabular-nums}
 .pt details[open]>summary .tw::before{content:"▾"} .pt details:not([open])>summary .tw::before{content:"▸"}
 .pt .bar{flex:none;width:90px;height:.55rem;background:rgba(128,128,128,.18);border-radius:.2rem;overflow:hidden}
 .pt .bar i{display:block;height:100%}
@@ -69,8 +71,9 @@ def _rows_text(node: Node) -> str:
     return f"rows {planned} → {fmt_count(node.actual_rows)}{loops}"
 
 
-def _details(node: Node, notes: list[Diagnostic]) -> str:
-    parts = [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}"
+def _details(node: Node) -> str:
+    """What a click on the node shows (its findings are badges on its line and listed above the tree)."""
+    parts = [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}{KB.get(k, '')}"
              for k, v in node.raw.items() if k in DETAIL_KEYS]
     if node.rows_removed_by_filter:
         parts.append(f"<b>Rows removed by filter:</b> {node.rows_removed_by_filter:,.0f} ({node.removed_share:.0%})")
@@ -83,7 +86,6 @@ def _details(node: Node, notes: list[Diagnostic]) -> str:
         parts.append(f"<b>Own I/O time:</b> {fmt_ms(node.exclusive_io_ms)}")
     if node.workers_planned is not None:
         parts.append(f"<b>Workers:</b> {node.workers_launched} of {node.workers_planned} planned")
-    parts += [f'<span class="bd {d.severity}">{_e(d.rule)}</span> {_e(d.message)}' for d in notes]
     return "<br>".join(parts)
 
 
@@ -98,6 +100,7 @@ def _summary_line(node: Node, plan: Plan, notes: list[Diagnostic], hidden: int) 
     miss = views.misestimate(node)
     bits = [
         '<span class="tw"></span>',
+        f'<span class="no">#{node.index}</span>',
         f'<span class="bar"><i style="width:{min(share, 1) * 100:.1f}%;background:{_bar_color(share)}"></i></span>',
         f'<span class="pct">{share:.1%}</span>',
         f'<span class="ms">{_e(_amount(views.own(node, plan), plan))}</span>',
@@ -126,7 +129,7 @@ def tree_html(plan: Plan, diagnostics: list[Diagnostic], rows: list[views.TreeRo
         row, node = by_index[i], plan.nodes[i]
         out.append(f'<details{" open" if row.open else ""}><summary>'
                    f"{_summary_line(node, plan, notes.get(i, []), row.hidden)}</summary>")
-        detail = _details(node, notes.get(i, []))
+        detail = _details(node)
         if detail:
             out.append(f'<div class="det">{detail}</div>')
         out.append('<div class="kids">')
@@ -157,7 +160,7 @@ def plan_metrics(plan: Plan, diagnostics: list[Diagnostic]) -> list[tuple[str, s
     """(label, value, note) for the headline numbers."""
     serious = sum(1 for d in diagnostics if d.severity != "info")
     b = plan.total_buffers
-    read, hit = b.get("shared_read", 0.0), b.get("shared_hit", 0.0)
+    read, hit, temp = b.get("shared_read", 0.0), b.get("shared_hit", 0.0), b.get("temp_written", 0.0)
     if plan.timed:
         first = ("Execution time", fmt_ms(plan.execution_ms if plan.execution_ms is not None else plan.total_ms),
                  f"planning {fmt_ms(plan.planning_ms)}" if plan.planning_ms is not None else "")
@@ -165,7 +168,8 @@ def plan_metrics(plan: Plan, diagnostics: list[Diagnostic]) -> list[tuple[str, s
         first = ("Estimated cost", f"{plan.root.total_cost:,.0f}", "no ANALYZE: estimates only")
     return [first,
             ("Findings", f"{serious}", f"{len(diagnostics) - serious} informational"),
-            ("Read from disk", fmt_bytes(read * BLOCK), f"{fmt_bytes(hit * BLOCK)} from cache"),
+            ("Read from disk", fmt_bytes(read * BLOCK), f"{fmt_bytes(hit * BLOCK)} from cache" +
+             (f" · {fmt_bytes(temp * BLOCK)} spilled" if temp else "")),
             ("Nodes", f"{len(plan.nodes):,}", f"depth {max(n.depth for n in plan.nodes) + 1}")]  # fmt: skip
 
 
@@ -187,9 +191,13 @@ def _md(text: str) -> str:
 def node_table(frame, plan: Plan) -> None:
     unit = views.metric(plan)
     num = st.column_config.NumberColumn
+    shown = frame.drop(columns=["depth", "parent", "factor"]).fillna({"relation": "", "index": ""})
     st.dataframe(
-        frame.drop(columns=["depth", "parent", "factor"]), width="stretch", hide_index=True, height=420,
+        shown, width="stretch", hide_index=True, height=min(480, 35 * (len(shown) + 1) + 3),
         column_config={
+            "node": st.column_config.TextColumn(width="medium"),
+            "relation": st.column_config.TextColumn(width="medium"),
+            "index": st.column_config.TextColumn(width="medium"),
             "#": num("#", format="%d"),
             "own": num(f"own {unit}", format="%.2f", help="time in this node alone (exclusive)"),
             "total": num(f"with children {unit}", format="%.2f"),
@@ -205,6 +213,7 @@ def summary_table(frame, key: str, plan: Plan) -> None:
     unit = views.metric(plan)
     num = st.column_config.NumberColumn
     st.dataframe(frame, width="stretch", hide_index=True, column_config={
+        key: st.column_config.TextColumn(width="medium"),
         "own": num(f"own {unit}", format="%.2f"),
         "share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1),
         "shared hit": num(format="compact"), "shared read": num(format="compact"),
@@ -227,21 +236,23 @@ def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], o
     with nodes:
         node_table(frame, plan)
     with summary:
-        left, right = st.columns(2)
-        with left:
-            st.markdown("**By table**")
-            summary_table(views.by_table(frame), "table", plan)
-        with right:
-            st.markdown("**By node type**")
-            summary_table(views.by_type(frame), "type", plan)
+        st.markdown("**By table**")
+        tables = views.by_table(frame)
+        if tables.empty:
+            st.caption("No node of this plan reads a table.")
+        else:
+            summary_table(tables, "table", plan)
+        st.markdown("**By node type**")
+        summary_table(views.by_type(frame), "type", plan)
     with raw:
-        st.download_button("Download the plan (FORMAT JSON)", json.dumps(document, indent=2), "plan.json",
-                           "application/json", icon=":material/download:")
-        st.download_button("Download the analysis (JSON)", json.dumps(to_json(plan, diagnostics), indent=2),
-                           "plan-analysis.json", "application/json", icon=":material/download:")
+        left, right, _ = st.columns([1, 1, 2])
+        left.download_button("Download the plan (FORMAT JSON)", json.dumps(document, indent=2), "plan.json",
+                             "application/json", icon=":material/download:")
+        right.download_button("Download the analysis (JSON)", json.dumps(to_json(plan, diagnostics), indent=2),
+                              "plan-analysis.json", "application/json", icon=":material/download:")
         if original:
-            st.code(original, language=None)
-        st.code(json.dumps(document, indent=2), language="json")
+            st.code(original, language=None, height=300)
+        st.code(json.dumps(document, indent=2), language="json", height=500)
 
 
 def show_comparison(cmp: Comparison) -> None:
