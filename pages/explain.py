@@ -16,6 +16,7 @@ from pages import plan_ui
 from pages.common import metric
 
 CURRENT, SQL_KEY, PREFILLED = "pgpulse_plan_current", "explain_sql", "explain_prefilled"
+PENDING = "explain_pending_confirmation"
 db = stbind.require_db()
 caps = db.capabilities
 plans_store = plan_ui.store(stbind.settings().store_url)
@@ -73,15 +74,25 @@ def run_now(text: str, options: ExplainOptions, params: list) -> bool:
     return True
 
 
-@st.dialog("Run a statement with side effects?")
-def confirm(text: str, options: ExplainOptions, params: list, effects: list[str]) -> None:
+def forget_pending() -> None:
+    st.session_state.pop(PENDING, None)
+
+
+@st.dialog("Run a statement with side effects?", on_dismiss=forget_pending)
+def confirm() -> None:
+    text, options, params, effects = st.session_state[PENDING]
     st.markdown("With ANALYZE the statement really runs. The transaction is rolled back, but **these effects "
                 "are not undone by a rollback**:")
     for effect in effects:
         st.markdown(f"- {plan_ui._md(effect)}")
-    if st.button("Run it anyway", type="primary", icon=":material/play_arrow:"):
-        if run_now(text, ExplainOptions(**{**vars(options), "confirmed": True}), params):
-            st.rerun()
+    left, right = st.columns(2)
+    if left.button("Run it anyway", type="primary", icon=":material/play_arrow:"):
+        forget_pending()
+        run_now(text, ExplainOptions(**{**vars(options), "confirmed": True}), params)
+        st.rerun()
+    if right.button("Cancel"):
+        forget_pending()
+        st.rerun()
 
 
 def statement_form() -> None:
@@ -121,9 +132,11 @@ def statement_form() -> None:
     if st.button("Run EXPLAIN", type="primary", icon=":material/play_arrow:", disabled=not verdict or verdict.refused):
         effects = confirmations(verdict) if analyze else []
         if effects:
-            confirm(text, options, params, effects)
+            st.session_state[PENDING] = (text, options, params, effects)
         else:
             run_now(text, options, params)
+    if PENDING in st.session_state:
+        confirm()
 
 
 def paste_form() -> None:

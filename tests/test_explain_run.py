@@ -10,7 +10,14 @@ import pytest
 
 from lib.demo.planted import PLANTED
 from lib.explain import gate, keep, source
-from lib.explain.errors import BAD_OPTIONS, NEEDS_CONFIRMATION, NEEDS_VALUES, REFUSED, ExplainFailed, ExplainRefused
+from lib.explain.errors import (
+    BAD_OPTIONS,
+    NEEDS_CONFIRMATION,
+    NEEDS_VALUES,
+    REFUSED,
+    ExplainFailed,
+    ExplainRefused,
+)
 from lib.explain.options import ExplainOptions, effective, explain_statement
 from lib.explain.run import parameter_types, run_explain
 from lib.explain.session import rolled_back
