@@ -96,7 +96,7 @@ def confirm() -> None:
 
 
 def statement_form() -> None:
-    text = st.text_area("Statement", key=SQL_KEY, height=160, placeholder="SELECT ... (one statement; $1 placeholders welcome)")
+    text = st.text_area("Statement", key=SQL_KEY, height=120, placeholder="SELECT ... (one statement; $1 placeholders welcome)")
     verdict = analyze_for_explain(text) if text.strip() else None
     if verdict is not None and verdict.refused:
         st.error(f"**Refused** — {verdict.reason}", icon=":material/block:")

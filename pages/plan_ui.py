@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -21,6 +22,8 @@ from lib.plan.export import DETAIL_KEYS, to_json
 from lib.plan.model import Node
 
 BLOCK = 8192  # bytes per buffer block
+RAW_SHOW_LIMIT = 1_000_000  # characters of raw plan shown on the page; larger plans are downloaded
+FINDINGS_SHOWN = 15  # findings written out; the rest go in a table
 KB = {"Sort Space Used": " kB", "Peak Memory Usage": " kB", "Disk Usage": " kB"}
 SEVERITY_BADGES = {"critical": ":red-badge[:material/error: Critical]",
                    "warning": ":orange-badge[:material/warning: Warning]",
@@ -74,7 +77,7 @@ def _rows_text(node: Node) -> str:
 def _details(node: Node) -> str:
     """What a click on the node shows (its findings are badges on its line and listed above the tree)."""
     parts = [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}{KB.get(k, '')}"
-             for k, v in node.raw.items() if k in DETAIL_KEYS]
+             for k, v in node.raw.items() if k in DETAIL_KEYS and v not in (0, 0.0, "")]
     if node.rows_removed_by_filter:
         parts.append(f"<b>Rows removed by filter:</b> {node.rows_removed_by_filter:,.0f} ({node.removed_share:.0%})")
     if node.heap_fetches:
@@ -146,9 +149,10 @@ def icicle_figure(plan: Plan, max_depth: int = 8) -> go.Figure:
     fig = go.Figure(go.Icicle(
         ids=data["ids"], parents=data["parents"], labels=data["labels"], values=data["values"],
         branchvalues="remainder", maxdepth=max_depth, sort=False, tiling={"orientation": "v"},
-        customdata=list(zip(data["values"], data["total"], data["share"], strict=True)),
-        marker={"colors": data["share"], "colorscale": [[0, "#dbe9f6"], [0.2, "#fdae61"], [1, "#d62728"]],
-                "cmin": 0, "cmax": max(0.5, max(data["share"], default=0)), "showscale": False},
+        customdata=np.column_stack([data["values"], data["total"], data["share"]]),
+        marker={"colors": np.asarray(data["share"]), "colorscale": [[0, "#dbe9f6"], [0.2, "#fdae61"], [1, "#d62728"]],
+                # relative to the hottest node: in a plan with time spread thin, the worst still stands out
+                "cmin": 0, "cmax": max(0.001, max(data["share"], default=0)), "showscale": False},
         hovertemplate=(f"%{{label}}<br>own %{{customdata[0]:,.2f}} {unit} (%{{customdata[2]:.1%}})"
                        f"<br>with children %{{customdata[1]:,.2f}} {unit}<extra></extra>"),
     ))  # fmt: skip
@@ -166,11 +170,20 @@ def plan_metrics(plan: Plan, diagnostics: list[Diagnostic]) -> list[tuple[str, s
                  f"planning {fmt_ms(plan.planning_ms)}" if plan.planning_ms is not None else "")
     else:
         first = ("Estimated cost", f"{plan.root.total_cost:,.0f}", "no ANALYZE: estimates only")
+    spilled = (fmt_bytes(temp * BLOCK), "sorts or hashes larger than work_mem") if temp else \
+        ("none", "everything fit in work_mem")
     return [first,
             ("Findings", f"{serious}", f"{len(diagnostics) - serious} informational"),
-            ("Read from disk", fmt_bytes(read * BLOCK), f"{fmt_bytes(hit * BLOCK)} from cache" +
-             (f" · {fmt_bytes(temp * BLOCK)} spilled" if temp else "")),
-            ("Nodes", f"{len(plan.nodes):,}", f"depth {max(n.depth for n in plan.nodes) + 1}")]  # fmt: skip
+            ("Buffers", fmt_bytes((hit + read) * BLOCK), f"{fmt_bytes(read * BLOCK)} read from disk"),
+            ("Spilled to disk", *spilled)]  # fmt: skip
+
+
+def raw_plan_text(document: list[dict], original: str | None) -> str | None:
+    """The text for the Raw plan tab, or None when too large to show (json's indenting encoder is
+    slow: measure with the compact one first)."""
+    if original is not None:
+        return original if len(original) <= RAW_SHOW_LIMIT else None
+    return json.dumps(document, indent=2) if len(json.dumps(document)) <= RAW_SHOW_LIMIT else None
 
 
 # -- drawing -----------------------------------------------------------------------------------------
@@ -178,9 +191,13 @@ def show_findings(plan: Plan, diagnostics: list[Diagnostic]) -> None:
     if not diagnostics:
         st.success("No findings: nothing in this plan matches a known problem.", icon=":material/check_circle:")
         return
-    for d in diagnostics:
+    for d in diagnostics[:FINDINGS_SHOWN]:
         where = f" · node #{d.node} {name(plan.nodes[d.node])}" if d.node is not None else ""
         st.markdown(f"{SEVERITY_BADGES[d.severity]} **{d.rule}**{_md(where)}  \n{_md(d.message)}")
+    if len(diagnostics) > FINDINGS_SHOWN:
+        with st.expander(f"All {len(diagnostics):,} findings"):
+            st.dataframe([{"severity": d.severity, "rule": d.rule, "node": d.node, "message": d.message}
+                          for d in diagnostics], width="stretch", hide_index=True)
 
 
 def _md(text: str) -> str:
@@ -225,9 +242,11 @@ def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], o
     frame = views.node_frame(plan, diagnostics)
     with tree:
         rows = views.tree_rows(plan, diagnostics)
-        if len(rows) < len(plan.nodes):
-            st.caption(f"{len(plan.nodes):,} nodes: the paths to the costliest nodes are open, the rest are "
-                       "folded (click ▸ to open). Every node is in the Nodes tab.")
+        depth = max(n.depth for n in plan.nodes) + 1
+        note = (" The paths to the costliest nodes are open, the rest folded; every node is in the Nodes tab."
+                if len(rows) < len(plan.nodes) else "")
+        st.caption(f"{len(plan.nodes):,} nodes, {depth} levels. Bars: the node's own share of the "
+                   f"{'time' if plan.timed else 'cost'}. Click a node to fold it or see its details.{note}")
         st.html(tree_html(plan, diagnostics, rows))
     with chart:
         st.caption("Each box spans the time of its node and everything below it; the colour is the node's "
@@ -246,13 +265,16 @@ def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], o
         summary_table(views.by_type(frame), "type", plan)
     with raw:
         left, right, _ = st.columns([1, 1, 2])
-        left.download_button("Download the plan (FORMAT JSON)", json.dumps(document, indent=2), "plan.json",
+        # deferred: a 10,000-node plan is tens of MB of JSON, built only when asked for
+        left.download_button("Download the plan (FORMAT JSON)", lambda: json.dumps(document, indent=2), "plan.json",
                              "application/json", icon=":material/download:")
-        right.download_button("Download the analysis (JSON)", json.dumps(to_json(plan, diagnostics), indent=2),
+        right.download_button("Download the analysis (JSON)", lambda: json.dumps(to_json(plan, diagnostics), indent=2),
                               "plan-analysis.json", "application/json", icon=":material/download:")
-        if original:
-            st.code(original, language=None, height=300)
-        st.code(json.dumps(document, indent=2), language="json", height=500)
+        raw_text = raw_plan_text(document, original)
+        if raw_text is None:
+            st.caption("This plan is too large to show here: download it.")
+        else:
+            st.code(raw_text, language=None if original else "json", height=500)
 
 
 def show_comparison(cmp: Comparison) -> None:
@@ -264,8 +286,10 @@ def show_comparison(cmp: Comparison) -> None:
     speed = cmp.speedup
     cols[2].metric("Speedup", "–" if speed is None else f"{speed:,.1f}x" if speed >= 1 else f"{1 / speed:,.1f}x slower",
                    border=True)  # fmt: skip
-    read_b, read_a = cmp.before_buffers.get("shared_read", 0), cmp.after_buffers.get("shared_read", 0)
-    cols[3].metric("Read from disk", fmt_bytes(read_a * BLOCK), f"was {fmt_bytes(read_b * BLOCK)}",
+    def touched(b: dict) -> float:
+        return (b.get("shared_hit", 0) + b.get("shared_read", 0)) * BLOCK
+
+    cols[3].metric("Buffers", fmt_bytes(touched(cmp.after_buffers)), f"was {fmt_bytes(touched(cmp.before_buffers))}",
                    delta_color="off", delta_arrow="off", border=True)  # fmt: skip
     changed = [c for c in cmp.changes if c.kind == "scan-changed"]
     for c in changed:

@@ -95,6 +95,7 @@ def test_untimed_plans_are_drawn_by_cost():
     frame = views.node_frame(plan, [])
     assert views.metric(plan) == "cost" and list(frame["own"]) == [60.0, 40.0]
     assert plan_ui.plan_metrics(plan, [])[0] == ("Estimated cost", "100", "no ANALYZE: estimates only")
+    assert plan_ui.plan_metrics(plan, [])[3] == ("Spilled to disk", "none", "everything fit in work_mem")
 
 
 def test_comparison_tables():
