@@ -34,7 +34,7 @@ STATE_LABELS = {
 }  # fmt: skip
 
 
-def query(name: str, version_num: int) -> sql.Composed:
+def statement(name: str, version_num: int) -> sql.Composed:
     """queries/<name>.sql for this server (these files hold no {pgss}: no capabilities needed)."""
     return sql.SQL(sqlfiles.load(name, version_num)).format()
 
@@ -45,20 +45,20 @@ class RolledBack:
         self.version_num = conn.info.server_version
         self.changes: list[str] = []
 
-    def fetch_json(self, statement: sql.Composable, params: tuple | None = None):
+    def fetch_json(self, query: sql.Composable | str, params: tuple | None = None):
         """First column of the first row; `$n` in the text bound to `params`, sent as parameters."""
-        text = statement.as_string(self.conn) if isinstance(statement, sql.Composable) else statement
+        text = query.as_string(self.conn) if isinstance(query, sql.Composable) else query
         with RawCursor(self.conn) as cur:  # native $n placeholders: a % in the user's text stays text
             cur.execute(text, list(params) if params else None, prepare=False)
             row = cur.fetchone()
         return row[0] if row else None
 
-    def parameter_oids(self, statement: str) -> list[int]:
+    def parameter_oids(self, text: str) -> list[int]:
         """Types PostgreSQL infers for the placeholders, from parsing the statement into the unnamed
         prepared statement (replaced by the next one; nothing is executed)."""
         pgconn = self.conn.pgconn
         encoding = self.conn.info.encoding
-        result = pgconn.prepare(b"", statement.encode(encoding), None)
+        result = pgconn.prepare(b"", text.encode(encoding), None)
         if result.status != pq.ExecStatus.COMMAND_OK:
             raise psycopg.errors.error_from_result(result, encoding=encoding)
         described = pgconn.describe_prepared(b"")
@@ -67,12 +67,12 @@ class RolledBack:
         return [described.param_type(i) for i in range(described.nparams)]
 
     def type_names(self, oids: list[int]) -> list[str]:
-        rows = run(self.conn, query("explain_type_names", self.version_num), {"type_oids": oids})
+        rows = run(self.conn, statement("explain_type_names", self.version_num), {"type_oids": oids})
         return [r["type"] for r in rows]
 
 
 def _state(conn: psycopg.Connection, version_num: int) -> dict:
-    return run(conn, query("explain_session_state", version_num))[0]
+    return run(conn, statement("explain_session_state", version_num))[0]
 
 
 def differences(before: dict, after: dict) -> list[str]:
@@ -96,7 +96,7 @@ def rolled_back(conn: psycopg.Connection, read_only: bool, timeout_ms: int, lock
     before = _state(conn, session.version_num)
     conn.execute(BEGIN_READ_ONLY if read_only else BEGIN_READ_WRITE)
     try:
-        run(conn, query("explain_limits", session.version_num),
+        run(conn, statement("explain_limits", session.version_num),
             {"statement_timeout": f"{int(timeout_ms)}ms", "lock_timeout": f"{int(lock_timeout_ms)}ms"})
         yield session
     finally:
