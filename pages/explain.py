@@ -13,7 +13,6 @@ from lib.fmt import fmt_ms
 from lib.plan import PlanParseError, build_plan, compare, diagnose, parse_plan
 from lib.sqltext.safety import analyze_for_explain
 from pages import plan_ui
-from pages.common import metric
 
 CURRENT, SQL_KEY, PREFILLED = "pgpulse_plan_current", "explain_sql", "explain_prefilled"
 PENDING = "explain_pending_confirmation"
@@ -64,13 +63,7 @@ def run_now(text: str, options: ExplainOptions, params: list) -> bool:
     except PgPulseError as exc:
         stbind.show_problem(exc.problem)
         return False
-    mode_text = "READ ONLY" if result.read_only else "with data changes allowed"
-    st.session_state[CURRENT] = {
-        "document": result.document, "sql": result.statement, "source": "explain", "original": None,
-        "how": f"{result.explain_sql.splitlines()[0].removeprefix('/* pgpulse */ ')} — ran {mode_text} on "
-               f"PostgreSQL {result.server_version // 10000} in {fmt_ms(result.wall_ms)}, then rolled back.",
-        "notes": result.notes, "changes": result.session_changes, "options": vars(result.options),
-    }  # fmt: skip
+    st.session_state[CURRENT] = plan_ui.current_from_run(result)
     return True
 
 
@@ -84,7 +77,7 @@ def confirm() -> None:
     st.markdown("With ANALYZE the statement really runs. The transaction is rolled back, but **these effects "
                 "are not undone by a rollback**:")
     for effect in effects:
-        st.markdown(f"- {plan_ui._md(effect)}")
+        st.markdown(f"- {plan_ui.md(effect)}")
     left, right = st.columns(2)
     if left.button("Run it anyway", type="primary", icon=":material/play_arrow:"):
         forget_pending()
@@ -114,14 +107,17 @@ def statement_form() -> None:
     allow = writes and analyze and st.checkbox("Allow data changes (rolled back)", help="INSERT/UPDATE/DELETE/"
                                                "MERGE and row locks run in a READ WRITE transaction that is rolled back")  # fmt: skip
     params: list = []
+    missing: list[str] = []
     if verdict and verdict.placeholders and not generic:
         types = stbind.guarded(lambda: inferred_types(db, text), db.config.display) or []
-        st.caption("Values for the placeholders (sent as parameters; PostgreSQL converts them; empty = NULL):")
+        st.caption("Values for the placeholders, sent as parameters (PostgreSQL converts them to the type shown; "
+                   "NULL for a null):")
         boxes = st.columns(min(4, max(verdict.placeholders)))
         for n in range(1, max(verdict.placeholders) + 1):
             kind = types[n - 1] if n - 1 < len(types) else "type unknown"
             value = boxes[(n - 1) % len(boxes)].text_input(f"${n} · {kind}", key=f"explain_param_{n}")
-            params.append(value if value != "" else None)
+            missing += [f"${n}"] if value == "" else []
+            params.append(None if value.strip().upper() == "NULL" else value)
     options = ExplainOptions(analyze=analyze, buffers=buffers, verbose=verbose, settings=settings, wal=wal,
                              generic_plan=generic, allow_writes=bool(allow), timeout_ms=int(timeout * 1000),
                              lock_timeout_ms=db.thresholds.explain_lock_timeout_ms)  # fmt: skip
@@ -131,7 +127,11 @@ def statement_form() -> None:
         st.caption(":orange[This statement changes data or locks rows: tick *Allow data changes* to run it.]")
     if st.button("Run EXPLAIN", type="primary", icon=":material/play_arrow:", disabled=not verdict or verdict.refused):
         effects = confirmations(verdict) if analyze else []
-        if effects:
+        if missing:
+            hint = ", or tick GENERIC_PLAN" if generic_ok else ""
+            st.error(f"**Not run** — give a value for {', '.join(missing)} (NULL for a null){hint}.",
+                     icon=":material/edit:")
+        elif effects:
             st.session_state[PENDING] = (text, options, params, effects)
         else:
             run_now(text, options, params)
@@ -148,8 +148,7 @@ def paste_form() -> None:
         except PlanParseError as exc:
             st.error(f"**Not a plan we can read** — line {exc.line}: {exc.message}", icon=":material/error:")
             return
-        st.session_state[CURRENT] = {"document": document, "sql": None, "source": "pasted", "original": text,
-                                     "how": "Pasted plan.", "notes": [], "changes": [], "options": {}}
+        st.session_state[CURRENT] = plan_ui.current_from_paste(document, text)
 
 
 def show_current() -> None:
@@ -160,14 +159,7 @@ def show_current() -> None:
     plan = build_plan(current["document"][0])
     diagnostics = diagnose(plan)
     st.divider()
-    st.caption(current["how"])
-    for note in current["notes"]:
-        st.caption(f":material/info: {note}")
-    for change in current["changes"]:
-        st.warning(f"The statement changed its session ({change}); the connection was closed, so nothing of it "
-                   "remains.", icon=":material/cleaning_services:")
-    for column, (label, value, note) in zip(st.columns(4), plan_ui.plan_metrics(plan, diagnostics), strict=True):
-        metric(column, label, value, note)
+    plan_ui.show_header(current, plan, diagnostics)
     st.subheader("What to fix")
     plan_ui.show_findings(plan, diagnostics)
     st.subheader("The plan")
@@ -194,7 +186,7 @@ def compare_view() -> None:
     with st.expander("Kept plans"):
         for k in kept:
             a, b = st.columns([5, 1])
-            a.markdown(f"**{plan_ui._md(k.title)}** · {k.source}" + (f"  \n`{k.sql[:200]}`" if k.sql else ""))
+            a.markdown(f"**{plan_ui.md(k.title)}** · {k.source}" + (f"  \n{plan_ui.md(k.sql[:200])}" if k.sql else ""))
             if b.button("Forget", key=f"forget_{k.id}", icon=":material/delete:"):
                 keep.forget(plans_store, k.id)
                 st.rerun()

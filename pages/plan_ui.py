@@ -20,6 +20,7 @@ from lib.plan.compare import Comparison
 from lib.plan.diagnose import name
 from lib.plan.export import DETAIL_KEYS, to_json
 from lib.plan.model import Node
+from pages.common import metric
 
 BLOCK = 8192  # bytes per buffer block
 RAW_SHOW_LIMIT = 1_000_000  # characters of raw plan shown on the page; larger plans are downloaded
@@ -186,21 +187,46 @@ def raw_plan_text(document: list[dict], original: str | None) -> str | None:
     return json.dumps(document, indent=2) if len(json.dumps(document)) <= RAW_SHOW_LIMIT else None
 
 
+def current_from_run(result) -> dict:
+    """What the page keeps in the session about the plan on screen, from lib.explain's ExplainRun."""
+    mode = "READ ONLY" if result.read_only else "with data changes allowed"
+    how = (f"{result.explain_sql.splitlines()[0].removeprefix('/* pgpulse */ ')} — ran {mode} on PostgreSQL "
+           f"{result.server_version // 10000} in {fmt_ms(result.wall_ms)}, then rolled back.")
+    return {"document": result.document, "sql": result.statement, "source": "explain", "original": None, "how": how,
+            "notes": result.notes, "changes": result.session_changes, "options": vars(result.options)}
+
+
+def current_from_paste(document: list[dict], text: str) -> dict:
+    return {"document": document, "sql": None, "source": "pasted", "original": text, "how": "Pasted plan.",
+            "notes": [], "changes": [], "options": {}}
+
+
 # -- drawing -----------------------------------------------------------------------------------------
+def show_header(current: dict, plan: Plan, diagnostics: list[Diagnostic]) -> None:
+    st.caption(current["how"])
+    for note in current["notes"]:
+        st.caption(f":material/info: {note}")
+    for change in current["changes"]:
+        st.warning(f"The statement changed its session ({change}); the connection was closed, so nothing of it "
+                   "remains.", icon=":material/cleaning_services:")
+    for column, (label, value, note) in zip(st.columns(4), plan_metrics(plan, diagnostics), strict=True):
+        metric(column, label, value, note)
+
+
 def show_findings(plan: Plan, diagnostics: list[Diagnostic]) -> None:
     if not diagnostics:
         st.success("No findings: nothing in this plan matches a known problem.", icon=":material/check_circle:")
         return
     for d in diagnostics[:FINDINGS_SHOWN]:
         where = f" · node #{d.node} {name(plan.nodes[d.node])}" if d.node is not None else ""
-        st.markdown(f"{SEVERITY_BADGES[d.severity]} **{d.rule}**{_md(where)}  \n{_md(d.message)}")
+        st.markdown(f"{SEVERITY_BADGES[d.severity]} **{d.rule}**{md(where)}  \n{md(d.message)}")
     if len(diagnostics) > FINDINGS_SHOWN:
         with st.expander(f"All {len(diagnostics):,} findings"):
             st.dataframe([{"severity": d.severity, "rule": d.rule, "node": d.node, "message": d.message}
                           for d in diagnostics], width="stretch", hide_index=True)
 
 
-def _md(text: str) -> str:
+def md(text: str) -> str:
     """Plan text in markdown: keep $, *, _ and [ literal."""
     return "".join("\\" + c if c in "\\`*_[]$<>#|~" else c for c in text)
 
@@ -293,7 +319,7 @@ def show_comparison(cmp: Comparison) -> None:
                    delta_color="off", delta_arrow="off", border=True)  # fmt: skip
     changed = [c for c in cmp.changes if c.kind == "scan-changed"]
     for c in changed:
-        st.markdown(f":green-badge[changed] {_md(c.message)}")
+        st.markdown(f":green-badge[changed] {md(c.message)}")
     left, right = st.columns([3, 1])
     with left:
         st.markdown("**Node by node**")

@@ -87,6 +87,8 @@ def test_placeholders_get_boxes_with_their_types(page):
     page.text_area(key="explain_sql").input("SELECT * FROM leads WHERE email = $1 LIMIT $2").run()
     labels = [t.label for t in page.text_input]
     assert "$1 · text" in labels and "$2 · bigint" in labels
+    button(page, "Run EXPLAIN").click().run()
+    assert any("give a value for $1, $2" in e.value for e in page.error) and "Execution time" not in metrics(page)
     page.text_input(key="explain_param_1").input("nobody@example.com")
     page.text_input(key="explain_param_2").input("5").run()
     ok(button(page, "Run EXPLAIN").click().run())
