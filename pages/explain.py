@@ -45,8 +45,9 @@ if not incoming and queryid is not None:
         st.caption(f"Statement {queryid} from pg_stat_statements: {found.calls:,} calls, "
                    f"mean {fmt_ms(found.mean_exec_ms)}.")
     else:
-        st.warning(f"No statement with queryid {queryid} in this database's pg_stat_statements (it may have been "
-                   "reset or evicted). Paste the statement below instead.", icon=":material/search_off:")
+        st.warning(caps.pgss_problem() or f"No statement with queryid {queryid} in this database's "
+                   "pg_stat_statements (it may have been reset or evicted). Paste the statement below instead.",
+                   icon=":material/search_off:")
 if incoming and incoming != st.session_state.get(PREFILLED):
     st.session_state[SQL_KEY] = st.session_state[PREFILLED] = incoming
 
@@ -102,7 +103,7 @@ def statement_form() -> None:
     verbose = c[2].checkbox("VERBOSE")
     settings = c[3].checkbox("SETTINGS")
     wal = c[4].checkbox("WAL", disabled=not analyze or caps.version_num < 130000)
-    timeout = c[6].number_input("Timeout (s)", 1, 3600, db.thresholds.explain_statement_timeout_ms // 1000)
+    timeout = c[6].number_input("Timeout (s)", 1, 3600, max(1, db.thresholds.explain_statement_timeout_ms // 1000))
     writes = bool(verdict and (verdict.modifies_data or verdict.row_locks))
     allow = writes and analyze and st.checkbox("Allow data changes (rolled back)", help="INSERT/UPDATE/DELETE/"
                                                "MERGE and row locks run in a READ WRITE transaction that is rolled back")  # fmt: skip

@@ -35,9 +35,11 @@ TREE_CSS = """<style>
   display:flex;gap:.55rem;align-items:center;flex-wrap:wrap}
 .pt details>summary::-webkit-details-marker{display:none}
 .pt details>summary:hover{background:rgba(128,128,128,.12)}
-.pt .tw{width:.9rem;color:#555;flex:none;font-size:.95rem}
+.pt .tw{width:.8rem;flex:none;display:inline-flex;justify-content:center}
+.pt .tw::before{content:"";border-style:solid;border-width:.3rem 0 .3rem .45rem;
+  border-color:transparent transparent transparent #777;transition:transform .1s}
+.pt details[open]>summary .tw::before{transform:rotate(90deg)} .pt .empty>summary .tw::before{border-color:transparent}
 .pt .no{flex:none;color:#999;font-size:.75rem;width:2.4rem;text-align:right;font-variant-numeric:tabular-nums}
-.pt details[open]>summary .tw::before{content:"▾"} .pt details:not([open])>summary .tw::before{content:"▸"}
 .pt .bar{flex:none;width:90px;height:.55rem;background:rgba(128,128,128,.18);border-radius:.2rem;overflow:hidden}
 .pt .bar i{display:block;height:100%}
 .pt .pct{flex:none;width:3.2rem;text-align:right;font-variant-numeric:tabular-nums}
@@ -131,9 +133,10 @@ def tree_html(plan: Plan, diagnostics: list[Diagnostic], rows: list[views.TreeRo
             out.append("</div></details>")
             continue
         row, node = by_index[i], plan.nodes[i]
-        out.append(f'<details{" open" if row.open else ""}><summary>'
-                   f"{_summary_line(node, plan, notes.get(i, []), row.hidden)}</summary>")
         detail = _details(node)
+        empty = ' class="empty"' if not detail and not node.children else ""
+        out.append(f'<details{empty}{" open" if row.open else ""}><summary>'
+                   f"{_summary_line(node, plan, notes.get(i, []), row.hidden)}</summary>")
         if detail:
             out.append(f'<div class="det">{detail}</div>')
         out.append('<div class="kids">')
@@ -171,7 +174,7 @@ def plan_metrics(plan: Plan, diagnostics: list[Diagnostic]) -> list[tuple[str, s
                  f"planning {fmt_ms(plan.planning_ms)}" if plan.planning_ms is not None else "")
     else:
         first = ("Estimated cost", f"{plan.root.total_cost:,.0f}", "no ANALYZE: estimates only")
-    spilled = (fmt_bytes(temp * BLOCK), "sorts or hashes larger than work_mem") if temp else \
+    spilled = (fmt_bytes(temp * BLOCK), "beyond work_mem") if temp else \
         ("none", "everything fit in work_mem")
     return [first,
             ("Findings", f"{serious}", f"{len(diagnostics) - serious} informational"),
