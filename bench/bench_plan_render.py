@@ -14,7 +14,6 @@ import json
 import logging
 import random
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -62,10 +61,6 @@ def main() -> None:
           f"icicle JSON {len(payload) / 1e6:.1f} MB; raw plan "
           f"{len(json.dumps(document)) / 1e6:.1f} MB ({'shown' if shown else 'too large to show: offered as a download'})")
     print(f"{'all views':<34} {1000 * total:8.1f} ms")
-    _, full = best_of(lambda: views.tree_rows(plan, found, limit=len(plan.nodes)))
-    start = time.perf_counter()
-    plan_ui.tree_html(plan, found, full)
-    print(f"(unfolded tree of every node, for comparison: {1000 * (time.perf_counter() - start):.1f} ms)")
 
 
 if __name__ == "__main__":
