@@ -4,4 +4,8 @@ SAMPLE_PARAMS = {
     "slow_ms": 100.0,
     "limit": 10,
     "offset": 0,
+    "statement_timeout": "30000ms",
+    "lock_timeout": "2000ms",
+    "type_oids": [23, 25],
+    "queryid": 0,
 }
