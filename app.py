@@ -23,6 +23,9 @@ PAGES = {
     "Database": [
         st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
+    "Plans": [
+        st.Page("pages/explain.py", title="EXPLAIN", icon=":material/account_tree:", url_path="explain"),
+    ],
     "Maintenance": [
         st.Page("pages/maintenance.py", title="Maintenance", icon=":material/build:", url_path="maintenance"),
         st.Page("pages/audit.py", title="Audit log", icon=":material/history:", url_path="audit"),

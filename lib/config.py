@@ -56,6 +56,9 @@ class Thresholds:
     lock_timeout_ms: int = 1_000
     action_lock_timeout_ms: int = 5_000
     connect_timeout_s: int = 5
+    # EXPLAIN runs a user's statement: its default timeout (adjustable per run) and lock wait.
+    explain_statement_timeout_ms: int = 30_000
+    explain_lock_timeout_ms: int = 2_000
     # Maintenance actions: 0 = no statement timeout (a REINDEX may take long; it can be cancelled).
     action_statement_timeout_ms: int = 0
     weekly_routine_tables: int = 10

@@ -4,6 +4,10 @@ SAMPLE_PARAMS = {
     "slow_ms": 100.0,
     "limit": 10,
     "offset": 0,
+    "statement_timeout": "30000ms",
+    "lock_timeout": "2000ms",
+    "type_oids": [23, 25],
+    "queryid": 0,
     # maintenance (queries/maint_*.sql): an object that exists everywhere, no backend, no lock held
     "schema": "pg_catalog",
     "name": "pg_class",
@@ -12,7 +16,5 @@ SAMPLE_PARAMS = {
     "key1": 0,
     "key2": 0,
     "query": "SELECT 1",
-    "lock_timeout": "1000ms",
-    "statement_timeout": "15000ms",
     "min_changes": 50,
 }
