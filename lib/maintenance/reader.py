@@ -19,7 +19,8 @@ class Reader:
         self.conn = conn
 
     def rows(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        if self.conn is None or self.conn.closed:
+        # With a session, only that session: the advisory lock must never land on a pooled connection.
+        if self.conn is None:
             return self.db.rows(name, params)
         return run(self.conn, self.db.statement(name), params)
 
