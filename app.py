@@ -15,6 +15,7 @@ except ConfigError as exc:
     st.stop()
 
 stbind.password_gate(settings.app_password)
+stbind.entered_via_app()
 
 PAGES = {
     "Health": [
