@@ -56,6 +56,13 @@ class Thresholds:
     lock_timeout_ms: int = 1_000
     action_lock_timeout_ms: int = 5_000
     connect_timeout_s: int = 5
+    # Live activity, pooling advice and settings checks (issue 8).
+    activity_refresh_s: float = 5.0
+    cpu_cores: int = 0  # 0 = unknown: PostgreSQL cannot see the machine, so enter it for pooling advice
+    spindles: int = 1  # effective spindle count (1 for SSD / cloud storage)
+    idle_connections_ratio: float = 0.5
+    idle_connections_min: int = 10
+    temp_spill_mb: float = 64.0
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> Thresholds:
@@ -202,6 +209,7 @@ class Settings:
     thresholds: Thresholds
     store_url: str | None
     app_password: str | None = field(default=None, repr=False)
+    alerts: dict = field(default_factory=dict, repr=False)  # raw [pgpulse.alerts]; lib.alerts.config reads it
 
     def database(self, name: str) -> DatabaseConfig:
         for db in self.databases:
@@ -239,6 +247,7 @@ def load_settings(secrets: Mapping | None = None, environ: Mapping[str, str] | N
         thresholds=Thresholds.from_mapping(app.get("thresholds")),
         store_url=environ.get("PGPULSE_STORE_URL") or app.get("store_url"),
         app_password=environ.get("PGPULSE_PASSWORD") or app.get("password"),
+        alerts=dict(app.get("alerts") or {}),
     )
 
 
