@@ -13,6 +13,7 @@ from datetime import datetime
 from lib.db import run as run_sql
 from lib.errors import describe
 from lib.findings import Action
+from lib.sqlfiles import TAG
 
 BACKEND_KINDS = {"cancel_backend", "terminate_backend"}
 
@@ -61,7 +62,7 @@ def _run(db, action: Action, backend_start: datetime | None) -> Outcome:
             if backend_start is not None and target["backend_start"] != backend_start:
                 return Outcome(False, f"pid {pid} now belongs to another session (the one you saw has ended): "
                                "refresh and look again.", "refused")
-            signalled = conn.execute(action.sql).fetchone()[0]
+            signalled = conn.execute(TAG + action.sql).fetchone()[0]
     except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
         return Outcome(False, describe(exc, db.config.display).line(), "failed")
     if not signalled:
