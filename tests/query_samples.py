@@ -4,4 +4,6 @@ SAMPLE_PARAMS = {
     "slow_ms": 100.0,
     "limit": 10,
     "offset": 0,
+    "names": ["work_mem", "statement_timeout", "pg_stat_statements.max"],
+    "pid": 1,
 }
