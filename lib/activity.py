@@ -97,7 +97,7 @@ class Snapshot:
 def state_label(state: str | None, query: str | None) -> str:
     if query == HIDDEN_QUERY:
         return HIDDEN_STATE
-    return state or "background"
+    return state if isinstance(state, str) and state else "background"
 
 
 def is_pgpulse(application_name: str | None) -> bool:

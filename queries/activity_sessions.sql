@@ -21,7 +21,7 @@ SELECT
     extract(epoch FROM now() - a.xact_start)::float8                     AS xact_s,
     extract(epoch FROM now() - a.state_change)::float8                   AS state_s,
     CASE WHEN a.pid IN (SELECT l.pid FROM pg_locks l WHERE NOT l.granted)
-         THEN pg_blocking_pids(a.pid) ELSE '{}'::int[] END               AS blocked_by,
+         THEN pg_blocking_pids(a.pid) ELSE '{{}}'::int[] END               AS blocked_by,
     a.pid = pg_backend_pid()                                             AS is_self,
     a.datname IS NOT DISTINCT FROM current_database()                    AS this_database
   FROM pg_stat_activity a
