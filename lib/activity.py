@@ -115,6 +115,10 @@ def prepare_sessions(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("query_s", "xact_s", "state_s"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame["is_self"] = frame["is_self"].astype(bool)
+    # Without pg_monitor another role's row hides its backend_type too; a row with a role is a client
+    # (server processes run without one), so count it as one.
+    hidden_client = (frame["query"] == HIDDEN_QUERY) & frame["backend_type"].isna() & frame["usename"].notna()
+    frame.loc[hidden_client, "backend_type"] = "client backend"
     frame["state_label"] = [state_label(s, q) for s, q in zip(frame["state"], frame["query"], strict=True)]
     frame["is_pgpulse"] = [is_pgpulse(a) for a in frame["application_name"]]
     frame["blocked_by"] = [list(b) if isinstance(b, list | tuple) else [] for b in frame["blocked_by"]]
