@@ -65,37 +65,35 @@ def build_tree(sessions: Sequence[Mapping[str, Any]], locks: Sequence[Mapping[st
 
     for pid in sorted(involved):
         depth_of(pid)
-    parent = {pid: max(blockers[pid], key=lambda b: (depth[b], -b)) for pid in involved
+
+    def ancestors(pid: int) -> set[int]:
+        found, stack = set(), [pid]
+        while stack:
+            for up in blockers.get(stack.pop(), ()):
+                if up not in found and up != pid:
+                    found.add(up)
+                    stack.append(up)
+        return found
+
+    above = {pid: ancestors(pid) for pid in involved}
+    # everyone waiting behind a session, through any of their blockers
+    below = {pid: sum(1 for other in involved if pid in above[other]) for pid in involved}
+    parent = {pid: max(blockers[pid], key=lambda b: (depth[b], below[b], -b)) for pid in involved
               if depth[pid] > 0}
     children: dict[int, list[int]] = {}
     for pid, up in parent.items():
         children.setdefault(up, []).append(pid)
 
-    def descendants(pid: int) -> set[int]:
-        found, stack = set(), [pid]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-        return found
-
     def roots_of(pid: int) -> tuple[int, ...]:
-        found, seen, stack = set(), set(), [pid]
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            if depth[current] == 0:
-                found.add(current)
-            stack.extend(b for b in blockers.get(current, ()) if b not in seen)
-        return tuple(sorted(found))
+        return tuple(sorted(p for p in above[pid] | {pid} if depth[p] == 0))
 
-    below = {pid: len(descendants(pid)) for pid in involved}
     ordered: list[BlockNode] = []
+    drawn: set[int] = set()
 
     def visit(pid: int) -> None:
+        if pid in drawn:  # a deadlock cycle: draw each session once
+            return
+        drawn.add(pid)
         ordered.append(BlockNode(pid=pid, depth=depth[pid], parent=parent.get(pid),
                                  blocked_by=blockers.get(pid, ()), roots=roots_of(pid) or (pid,),
                                  waiting=below[pid], session=rows.get(pid), lock=waits.get(pid)))
