@@ -56,10 +56,12 @@ class LockScene:
     """`root` holds ACCESS EXCLUSIVE on `table` inside a running statement (so cancelling it releases the
     lock); `reader` and `writer` wait for it."""
 
-    def __init__(self, url: str, table: str = "contended"):
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (id int)").format(sql.Identifier(table)))
-            conn.execute(sql.SQL("INSERT INTO {} SELECT generate_series(1, 10)").format(sql.Identifier(table)))
+    def __init__(self, url: str, table: str = "contended", read_only: bool = False):
+        """`read_only`: use an existing table and only read it (the demo database must not change)."""
+        if not read_only:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (id int)").format(sql.Identifier(table)))
+                conn.execute(sql.SQL("INSERT INTO {} SELECT generate_series(1, 10)").format(sql.Identifier(table)))
         self.url = url
         self.root = Session(url, "scene-root")
         self.reader = Session(url, "scene-reader")
@@ -69,7 +71,8 @@ class LockScene:
         self.root.start(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120)").format(name))
         wait_until(lambda: self._granted(table), what="the root's lock")
         self.reader.start(sql.SQL("SELECT count(*) FROM {}").format(name))
-        self.writer.start(sql.SQL("UPDATE {} SET id = id + 1").format(name))
+        self.writer.start(sql.SQL("SELECT count(*) FROM {} WHERE true" if read_only else "UPDATE {} SET id = id + 1")
+                          .format(name))
         wait_until(lambda: {self.reader.pid, self.writer.pid} <= self._waiting(), what="two waiting sessions")
 
     def _granted(self, table: str) -> bool:
