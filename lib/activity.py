@@ -125,11 +125,16 @@ def prepare_sessions(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def without_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    """NULLs as None, not NaN (NaN is truthy, and these rows are read one by one)."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
 def collect(db) -> Snapshot:
     limits = db.one("activity_limits")
     return Snapshot(
         sessions=prepare_sessions(db.frame("activity_sessions")),
-        locks=db.frame("activity_locks"),
+        locks=without_nan(db.frame("activity_locks")),
         progress=db.frame("activity_progress"),
         limits=Limits(limits["max_connections"], limits["superuser_reserved"], limits["reserved"]),
     )

@@ -93,7 +93,7 @@ def live_view() -> None:
     clients = len(snap.clients)
     cols = st.columns(6)
     metric(cols[0], "Client connections", f"{clients} / {snap.limits.usable}",
-           f"max_connections {snap.limits.max_connections} less reserved")
+           f"{snap.limits.max_connections} − {snap.limits.max_connections - snap.limits.usable} reserved")
     metric(cols[1], "Active", str(counts.get("active", 0)))
     metric(cols[2], "Idle", str(counts.get("idle", 0)))
     metric(cols[3], "Idle in transaction", str(sum(v for k, v in counts.items() if k.startswith("idle in tr"))))
@@ -119,7 +119,8 @@ def live_view() -> None:
         st.dataframe(tree_table(nodes), hide_index=True, width="stretch", column_config={
             "waited_s": st.column_config.NumberColumn("waited", format="%.1f s"),
             "running_s": st.column_config.NumberColumn("transaction open", format="%.0f s"),
-            "waiting_behind": st.column_config.NumberColumn("sessions behind it")})
+            "waiting_behind": st.column_config.NumberColumn("sessions behind it"),
+            "blocker_holds": st.column_config.TextColumn("its blocker holds")})
 
     for title, frame, duration, empty in (
             (f"Long-running queries (over {fmt_ms(t.long_running_s * 1000)})", long_running, "query_s",
@@ -133,7 +134,8 @@ def live_view() -> None:
         table = sessions_table(frame, duration)
         picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
                               selection_mode="single-row", key=f"table-{duration}",
-                              column_config={"duration_s": SECONDS, "pid": st.column_config.NumberColumn(format="%d")})
+                              column_config={"duration_s": st.column_config.NumberColumn("duration", format="%.0f s"),
+                                             "pid": st.column_config.NumberColumn(format="%d")})
         rows = picked.selection.rows if picked else []
         if rows:
             pid = int(table.iloc[rows[0]]["pid"])
@@ -145,7 +147,11 @@ def live_view() -> None:
     with waits:
         st.subheader("Wait events")
         frame = snap.wait_events()
-        st.dataframe(frame, hide_index=True, width="stretch") if not frame.empty else st.caption("No active session.")
+        if frame.empty:
+            st.caption("No active session.")
+        else:
+            st.dataframe(frame, hide_index=True, width="stretch", column_config={
+                "wait_event_type": "wait type", "wait_event": "wait event"})
     with running:
         st.subheader("Maintenance in progress")
         progress = snap.progress
