@@ -159,7 +159,7 @@ def live_view() -> None:
             st.caption("No VACUUM, CREATE INDEX, ANALYZE or CLUSTER is running.")
         else:
             shown = progress.assign(progress=(progress["done"] / progress["total"].where(progress["total"] > 0)).fillna(0))
-            st.dataframe(shown[["pid", "datname", "command", "relation", "phase", "progress", "unit", "running_s"]],
+            st.dataframe(shown[["command", "relation", "progress", "phase", "running_s", "pid", "datname", "unit"]],
                          hide_index=True, width="stretch", column_config={
                              "progress": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
                              "running_s": SECONDS})

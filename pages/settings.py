@@ -9,18 +9,19 @@ from pages.common import findings_by_severity
 db = stbind.require_db()
 
 
+# Named apart from other pages' cached functions: stbind.cached keys by function name.
 @stbind.cached()
-def settings(db):
+def settings_values(db):
     return pgsettings.collect(db)
 
 
 @stbind.cached()
-def overrides(db):
+def settings_overrides(db):
     return pgsettings.overrides(db)
 
 
 @stbind.cached()
-def findings(db):
+def settings_findings(db):
     return run_checks(CheckContext(db, db.thresholds), ["settings."])
 
 
@@ -28,8 +29,8 @@ st.title(f"Settings · {db.config.title}")
 st.caption("The values a new session of this database starts with (pgpulse's own session timeouts left out), "
            "and where each comes from: the default, the configuration file, ALTER DATABASE or ALTER ROLE.")
 
-found = stbind.guarded(lambda: settings(db), db.config.display)
-result = stbind.guarded(lambda: findings(db), db.config.display)
+found = stbind.guarded(lambda: settings_values(db), db.config.display)
+result = stbind.guarded(lambda: settings_findings(db), db.config.display)
 if found is None or result is None:
     st.stop()
 
@@ -53,7 +54,7 @@ if missing:
     st.caption(f"Not on this server: {', '.join(missing)} (older PostgreSQL, or pg_stat_statements not loaded).")
 
 st.subheader("Per role and per database")
-extra = stbind.guarded(lambda: overrides(db), db.config.display)
+extra = stbind.guarded(lambda: settings_overrides(db), db.config.display)
 if extra is not None and not extra.empty:
     st.dataframe(extra, hide_index=True, width="stretch")
 else:

@@ -34,7 +34,7 @@ def long_running(ctx: CheckContext) -> list[Finding]:
             Severity.CRITICAL if seconds > limit * CRITICAL_FACTOR else Severity.WARNING,
             f"pid {row['pid']}",
             f"Query running for {fmt_ms(seconds * 1000)}: {one_line(row['query'], 80)}",
-            {"duration_ms": round(seconds * 1000), "pid": int(row["pid"]), "who": who(row),
+            {"duration_ms": round(seconds * 1000), "who": who(row),
              "wait_event": row["wait_event"] or "none"},
             f"Running longer than {fmt_ms(limit * 1000)}. Look at its plan; cancel it if it should not run "
             "this long (its transaction rolls back). A statement_timeout stops such queries by itself.",
@@ -55,7 +55,7 @@ def idle_in_transaction(ctx: CheckContext) -> list[Finding]:
             f"pid {row['pid']}",
             f"Idle in transaction for {fmt_ms(seconds * 1000)}: {one_line(row['query'], 80)}",
             {"idle_ms": round(seconds * 1000), "transaction_ms": round(float(row["xact_s"] or 0) * 1000),
-             "pid": int(row["pid"]), "who": who(row)},
+             "who": who(row)},
             "The session opened a transaction and stopped talking: it keeps its locks and holds back "
             "VACUUM. Fix the application (commit or roll back promptly); set "
             "idle_in_transaction_session_timeout; terminate the session if it is stuck.",
@@ -77,7 +77,7 @@ def blocking(ctx: CheckContext) -> list[Finding]:
         findings.append(Finding(
             "activity.blocking", severity, f"pid {root.pid}",
             f"pid {root.pid} blocks {len(behind)} session(s), the longest waiting {fmt_ms(longest * 1000)}",
-            {"blocked": len(behind), "longest_wait_ms": round(longest * 1000), "root_pid": root.pid,
+            {"blocked": len(behind), "longest_wait_ms": round(longest * 1000),
              "root_state": session.get("state") or "unknown",
              "root_statement": one_line(session.get("query"), 120) or "unknown"},
             ("The root blocker is idle in a transaction and holds its locks: end that transaction "
