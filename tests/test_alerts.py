@@ -223,3 +223,26 @@ def test_cli_bad_configuration_is_one_line(tmp_path, fresh_url):
     done = alert_cli(secrets, "--dsn", fresh_url)
     assert done.returncode == 2 and done.stderr.strip().startswith("pgpulse: ") and "tls" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_apps_background_round_notifies_each_configured_database_once(fresh_url, hook, tmp_path):
+    from lib.alerts import background
+    from lib.config import load_settings
+
+    secrets = {"connections": {"watched": {"url": fresh_url}},
+               "pgpulse": {"store_url": str(tmp_path / "bg.db"),
+                           "alerts": {"rules": rules(database_size={"threshold": 0}), "databases": ["watched"],
+                                      "webhook": {"url": hook.url}}}}
+    settings = load_settings(secrets, environ={})
+    config = alerts_config.from_settings(settings)
+    databases: dict = {}
+    try:
+        background.evaluate_all(settings, config, databases)
+        background.evaluate_all(settings, config, databases)  # the next round: nothing new to say
+        assert len(hook.received) == 1 and hook.received[0]["json"]["pgpulse"]["database"] == "watched"
+        assert background.last_round["watched"]["breaches"] == 1
+        store = background.shared_store(settings.store_url)
+        assert [h["kind"] for h in engine.history(store, "watched")] == ["breach"]
+    finally:
+        for db in databases.values():
+            db.close()

@@ -58,6 +58,16 @@ def _retrying(attempts: int, backoff_s: float, once) -> tuple[int, str | None]:
     return attempts, failure
 
 
+def _delivery(channel: str, attempts: int, backoff_s: float, once, final: list[str], success: str) -> Delivery:
+    """Run `once` with retries; `final` collects a failure that no retry can fix (it stops at once)."""
+    made, failure = _retrying(attempts, backoff_s, once)
+    if final:
+        return Delivery(channel, False, made, final[0])
+    if failure:
+        return Delivery(channel, False, made, f"{failure} (gave up after {made} attempts)")
+    return Delivery(channel, True, made, success)
+
+
 def post_webhook(hook: Webhook, message: Message) -> Delivery:
     body = json.dumps(message.payload(), default=str).encode()
     final: list[str] = []
@@ -83,12 +93,7 @@ def post_webhook(hook: Webhook, message: Message) -> Delivery:
         except (ConnectionError, OSError) as exc:
             raise _Retry(f"could not reach {hook.display}: {exc}") from None
 
-    attempts, failure = _retrying(hook.attempts, hook.backoff_s, once)
-    if final:
-        return Delivery("webhook", False, attempts, final[0])
-    if failure:
-        return Delivery("webhook", False, attempts, f"{failure} (gave up after {attempts} attempts)")
-    return Delivery("webhook", True, attempts, f"delivered to {hook.display}")
+    return _delivery("webhook", hook.attempts, hook.backoff_s, once, final, f"delivered to {hook.display}")
 
 
 def send_email(mail: Email, message: Message) -> Delivery:
@@ -135,12 +140,7 @@ def send_email(mail: Email, message: Message) -> Delivery:
         except (smtplib.SMTPException, OSError) as exc:
             raise _Retry(f"could not talk to the SMTP server {where}: {exc}") from None
 
-    attempts, failure = _retrying(mail.attempts, mail.backoff_s, once)
-    if final:
-        return Delivery("email", False, attempts, final[0])
-    if failure:
-        return Delivery("email", False, attempts, f"{failure} (gave up after {attempts} attempts)")
-    return Delivery("email", True, attempts, f"sent to {', '.join(mail.to)} via {where}")
+    return _delivery("email", mail.attempts, mail.backoff_s, once, final, f"sent to {', '.join(mail.to)} via {where}")
 
 
 def _text(value) -> str:
