@@ -54,7 +54,8 @@ def start_demo_if_needed() -> None:
 
     if demo.is_ready():
         return
-    with st.status("Preparing the demo database (first start takes about a minute)…", expanded=True) as status:
+    slot = st.empty()
+    with slot.status("Preparing the demo database (the first start takes about a minute)…", expanded=True) as status:
         bar = st.progress(0.0)
         try:
             demo.ensure_demo(lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
@@ -62,7 +63,7 @@ def start_demo_if_needed() -> None:
             status.update(label="The demo database could not start", state="error")
             stbind.show_problem(describe(exc))
             st.stop()
-        status.update(label="Demo database ready", state="complete", expanded=False)
+    slot.empty()
 
 
 alerts_background.ensure_started()  # once per process: evaluates alerts while the app runs

@@ -144,6 +144,10 @@ class Database:
             columns = [c.name for c in cur.description or []]
             return pd.DataFrame(cur.fetchall(), columns=columns)
 
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable (as a sentence) when the server is not there."""
+        self.rows("ping")
+
     def one(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         found = self.rows(name, params)
         return found[0] if found else None

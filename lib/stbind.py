@@ -98,7 +98,7 @@ def require_db() -> Database:
     """The current database, connected; otherwise a banner saying what to do, and the page stops."""
     db = current_db()
     try:
-        db.capabilities  # noqa: B018 - connects on first use
+        db.ping()  # cached figures must not hide a server that went away
     except Exception as exc:  # noqa: BLE001
         show_problem(describe(exc, db.config.display))
         st.stop()
