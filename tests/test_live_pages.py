@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import stbind
@@ -32,14 +33,21 @@ def on_database(monkeypatch, tmp_path):
         monkeypatch.setenv("PGPULSE_SECRETS", str(path))
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("PGPULSE_ACTIONS", "1")
-        stbind.settings.clear()
+        forget()
         at = AppTest.from_file(APP, default_timeout=90)
         at.run()
         assert not at.exception, at.exception
         return at
 
     yield start
+    forget()
+
+
+def forget() -> None:
+    """Cached settings and statistics are keyed by database name ("env" for DATABASE_URL), which other
+    tests reuse for other databases: start and leave with empty caches."""
     stbind.settings.clear()
+    st.cache_data.clear()
 
 
 def page(at: AppTest, name: str) -> AppTest:
@@ -114,8 +122,13 @@ def test_alerts_page_sends_a_test_alert_without_blocking(demo18, on_database):
         at.button[1].click().run()  # Send a test alert
         wait_until(lambda: len(hook.received) == 1, what="the test alert")
         assert hook.received[0]["json"]["pgpulse"]["kind"] == "test"
-        wait_until(lambda: not at.run().exception and any("Test alert" in s.value for s in at.success),
-                   what="the outcome on the page")
+
+        def outcome_shown() -> bool:
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            return any("Test alert" in s.value for s in at.success)
+
+        wait_until(outcome_shown, timeout=60, what="the outcome on the page")
         history = next(df.value for df in at.dataframe if "channel" in df.value.columns)
         assert history.iloc[0]["outcome"] == "sent" and history.iloc[0]["kind"] == "test"
     finally:
