@@ -123,12 +123,15 @@ def test_alerts_page_sends_a_test_alert_without_blocking(demo18, on_database):
         wait_until(lambda: len(hook.received) == 1, what="the test alert")
         assert hook.received[0]["json"]["pgpulse"]["kind"] == "test"
 
-        def outcome_shown() -> bool:
-            at.run()
+        def outcome_shown(rerun: bool = True) -> bool:
+            # shown once, on the run that finds the task done (which may be the click's own run)
+            if rerun:
+                at.run()
             assert not at.exception, [e.value for e in at.exception]
             return any("Test alert" in s.value for s in at.success)
 
-        wait_until(outcome_shown, timeout=60, what="the outcome on the page")
+        if not outcome_shown(rerun=False):
+            wait_until(outcome_shown, timeout=60, what="the outcome on the page")
         history = next(df.value for df in at.dataframe if "channel" in df.value.columns)
         assert history.iloc[0]["outcome"] == "sent" and history.iloc[0]["kind"] == "test"
     finally:
