@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib import stbind
+from lib.alerts import background as alerts_background
 from lib.config import ConfigError
 from lib.errors import describe
 
@@ -26,6 +27,11 @@ PAGES = {
     ],
     "Plans": [
         st.Page("pages/explain.py", title="EXPLAIN", icon=":material/account_tree:", url_path="explain"),
+    ],
+    "Live": [
+        st.Page("pages/activity.py", title="Activity", icon=":material/bolt:", url_path="activity"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
+        st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     ],
 }
 
@@ -64,6 +70,7 @@ def start_demo_if_needed() -> None:
     slot.empty()
 
 
+alerts_background.ensure_started()  # once per process: evaluates alerts while the app runs
 pick_database()
 start_demo_if_needed()
 st.navigation(PAGES).run()

@@ -59,6 +59,13 @@ class Thresholds:
     # EXPLAIN runs a user's statement: its default timeout (adjustable per run) and lock wait.
     explain_statement_timeout_ms: int = 30_000
     explain_lock_timeout_ms: int = 2_000
+    # Live activity, pooling advice and settings checks (issue 8).
+    activity_refresh_s: float = 5.0
+    cpu_cores: int = 0  # 0 = unknown: PostgreSQL cannot see the machine, so enter it for pooling advice
+    spindles: int = 1  # effective spindle count (1 for SSD / cloud storage)
+    idle_connections_ratio: float = 0.5
+    idle_connections_min: int = 10
+    temp_spill_mb: float = 64.0
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> Thresholds:
@@ -205,6 +212,7 @@ class Settings:
     thresholds: Thresholds
     store_url: str | None
     app_password: str | None = field(default=None, repr=False)
+    alerts: dict = field(default_factory=dict, repr=False)  # raw [pgpulse.alerts]; lib.alerts.config reads it
 
     def database(self, name: str) -> DatabaseConfig:
         for db in self.databases:
@@ -242,6 +250,7 @@ def load_settings(secrets: Mapping | None = None, environ: Mapping[str, str] | N
         thresholds=Thresholds.from_mapping(app.get("thresholds")),
         store_url=environ.get("PGPULSE_STORE_URL") or app.get("store_url"),
         app_password=environ.get("PGPULSE_PASSWORD") or app.get("password"),
+        alerts=dict(app.get("alerts") or {}),
     )
 
 

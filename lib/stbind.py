@@ -6,6 +6,7 @@ Everything else in lib works without Streamlit (CLI, tests); pages call this mod
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -133,16 +134,23 @@ def require_pgss(db: Database) -> None:
 
 # -- caching ---------------------------------------------------------------------------------------
 def cached(ttl: int = STATS_TTL_S) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Cache `fn(db, *args)` per database name for `ttl` seconds (statistics change slowly)."""
+    """Cache `fn(db, *args)` per database for `ttl` seconds (statistics change slowly).
+
+    Keyed by the function's file and name (pages all run as __main__, so a name alone collides)
+    and by the database's name and a digest of its connection string (a name can be re-pointed).
+    """
 
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        fn_key = f"{fn.__code__.co_filename}:{fn.__qualname__}"
+
         @st.cache_data(ttl=ttl, show_spinner=False)
-        def by_name(db_name: str, fn_name: str, *args: Any) -> T:
+        def by_name(db_name: str, target: str, fn_key: str, *args: Any) -> T:
             return fn(database_by_name(db_name), *args)
 
         @functools.wraps(fn)
         def call(db: Database, *args: Any) -> T:
-            return by_name(db.config.name, fn.__qualname__, *args)
+            target = hashlib.sha256(db.config.conninfo.encode()).hexdigest()[:16]
+            return by_name(db.config.name, target, fn_key, *args)
 
         return call
 

@@ -8,4 +8,6 @@ SAMPLE_PARAMS = {
     "lock_timeout": "2000ms",
     "type_oids": [23, 25],
     "queryid": 0,
+    "names": ["work_mem", "statement_timeout", "pg_stat_statements.max"],
+    "pid": 1,
 }
