@@ -23,6 +23,10 @@ PAGES = {
     "Database": [
         st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
+    "Queries": [
+        st.Page("pages/slow_queries.py", title="Slow queries", icon=":material/speed:", url_path="slow_queries"),
+        st.Page("pages/query.py", title="Query detail", icon=":material/manage_search:", url_path="query"),
+    ],
 }
 
 

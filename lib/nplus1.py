@@ -24,7 +24,7 @@ from lib.sqltext.names import column_fields, is_param, table_of
 from lib.sqltext.parse import parse_whole
 from lib.statements import StatementText
 from lib.tablekeys import Catalog, Relation
-from lib.targets import select_tree, statement_tables
+from lib.targets import select_tree
 
 
 def heuristic(t) -> str:
@@ -214,9 +214,11 @@ def joined_sql(lookup: Lookup, listing: StatementText, link: Link) -> str | None
 
 
 def _list_tables(stmt: StatementText, catalog: Catalog) -> set[str]:
-    if select_tree(stmt.query or "") is None:
+    """Tables in the list statement's own FROM (not its subqueries): the rows it lists."""
+    node = select_tree(stmt.query or "")
+    if node is None:
         return set()
-    return {r.display for name in statement_tables(stmt.query) if (r := catalog.find(name)) is not None}
+    return {r.display for rv in _from_tables(node) if (r := catalog.find(table_of(rv).display)) is not None}
 
 
 def detect(busy: list[StatementText], catalog: Catalog, t) -> list[NPlusOne]:

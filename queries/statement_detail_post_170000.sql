@@ -14,7 +14,7 @@ mine AS (
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND toplevel
        AND queryid IS NOT NULL
-       AND (query IS NULL OR query NOT LIKE '/* pgpulse */%%')
+       AND (query IS NULL OR query NOT LIKE '%%/* pgpulse */')
 ),
 target AS (
     SELECT hashtextextended(query, 0) AS text_hash FROM mine WHERE queryid = %(queryid)s AND query IS NOT NULL LIMIT 1

@@ -8,7 +8,7 @@ WITH mine AS (
        AND s.toplevel
        AND s.queryid IS NOT NULL
        AND s.query IS NOT NULL
-       AND s.query NOT LIKE '/* pgpulse */%%'
+       AND s.query NOT LIKE '%%/* pgpulse */'
 ),
 grouped AS (
     SELECT text_hash,

@@ -34,7 +34,7 @@ mine AS (
       FROM raw
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND toplevel
-       AND (query IS NULL OR query NOT LIKE '/* pgpulse */%%')
+       AND (query IS NULL OR query NOT LIKE '%%/* pgpulse */')
 ),
 load AS (
     SELECT sum(total_exec_time) AS total FROM mine

@@ -28,7 +28,8 @@ def reports(ctx: CheckContext) -> list:
 
 def recommendation(hits) -> str:
     rule = RULES[hits[0].rule]
-    text = "; ".join(dict.fromkeys(h.message for h in hits)) + f". {rule.advice}"
+    text = "; ".join(dict.fromkeys(h.message for h in hits))
+    text = f"{text[:1].upper()}{text[1:]}. {rule.advice}"
     suggestion = next((h.suggestion for h in hits if h.suggestion), None)
     if suggestion:
         text += f"\n\n```sql\n{suggestion}\n```"
