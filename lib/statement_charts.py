@@ -57,7 +57,7 @@ def table_frame(frame: pd.DataFrame, io_timing: bool) -> pd.DataFrame:
         shown.pop("JIT")
     table = out[list(shown.values())].copy()
     table.columns = list(shown)
-    table.insert(0, "queryid", out["queryid"].astype("string"))
+    table.insert(0, "queryid", out["queryid"])
     table["slow"] = out["slow"].fillna(False).astype(bool)
     return table
 

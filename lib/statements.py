@@ -83,6 +83,8 @@ def list_page(db, filters: Filters = Filters(), limit: int = PAGE_SIZE, offset: 
         # past the last page (the list shrank, e.g. after a reset): count what matches from the start
         source = db.frame("statements_list", {**params, "offset": 0, "limit": 1})
     matching = int(source["matching"].iloc[0]) if len(source) else 0
+    # queryids come as text: a column of int64 with NULLs (hidden texts) would become float and lose digits
+    frame["queryid"] = pd.array([None if pd.isna(q) else int(q) for q in frame["queryid"]], dtype="Int64")
     return StatementPage(frame.drop(columns=["matching"]), matching, params["offset"], params["limit"])
 
 

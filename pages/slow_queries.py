@@ -1,5 +1,6 @@
 """Slow queries: where the statement load is, which statements are slow, and what they do wrong."""
 
+import pandas as pd
 import streamlit as st
 
 from lib import nplus1, statement_charts, statements, stbind, targets
@@ -118,9 +119,9 @@ st.caption(f"Rows in red are slow (mean above {fmt_ms(t.slow_query_ms)}). Click 
                                              " I/O time is not measured: track_io_timing is off."))
 picked = chosen.selection.rows if chosen else []
 if picked:
-    queryid = table.iloc[picked[0]]["queryid"]
-    if queryid is not None and str(queryid) not in ("<NA>", "nan"):
-        st.switch_page("pages/query.py", query_params={"queryid": str(queryid)})
+    queryid = table["queryid"].iloc[picked[0]]
+    if queryid is not pd.NA:  # hidden texts have no queryid to open
+        st.switch_page("pages/query.py", query_params={"queryid": str(int(queryid))})
 
 st.subheader("Performance targets")
 compliance = stbind.guarded(lambda: compliance_of(db))

@@ -82,7 +82,7 @@ described AS (
      WHERE g.calls >= %(min_calls)s AND g.matches
 )
 SELECT
-    d.queryid,
+    d.queryid::text                                                     AS queryid,  -- exact: see lib/statements.py
     d.queryids,
     d.hidden,
     d.query,

@@ -5,3 +5,14 @@ SAMPLE_PARAMS = {
     "limit": 10,
     "offset": 0,
 }
+SAMPLE_PARAMS.update({
+    # the statements explorer (queries/statements_list*.sql, statement_detail*.sql, statement_texts.sql)
+    "role": None,
+    "min_calls": 0,
+    "search": "",
+    "kinds": [],
+    "sort": "total",
+    "text_chars": 300,
+    "queryid": 0,
+    "max_chars": 100_000,
+})
