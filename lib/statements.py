@@ -18,7 +18,7 @@ KINDS = ("select", "insert", "update", "delete", "merge", "utility", "unknown")
 PAGE_SIZE = 50
 LIST_TEXT_CHARS = 300  # characters of each text in list queries; the drill-down shows it whole
 BUSIEST_LIMIT = 500  # statements whose SQL is read (lint, targets, N+1): the busiest by total time
-PARSE_MAX_CHARS = 100_000  # longer texts are not parsed on page loads
+PARSE_MAX_BYTES = 100_000  # longer texts are not parsed on page loads
 INT64 = (-(2**63), 2**63 - 1)
 HIDDEN_TEXT = "<insufficient privilege>"
 
@@ -55,12 +55,12 @@ class StatementPage:
 
 @dataclass(frozen=True)
 class StatementText:
-    """A busy statement with its whole text (None when longer than PARSE_MAX_CHARS)."""
+    """A busy statement with its whole text (None when longer than PARSE_MAX_BYTES)."""
 
     queryid: int
     queryids: tuple[int, ...]
     query: str | None
-    query_chars: int
+    query_bytes: int
     calls: int
     total_exec_ms: float
     mean_exec_ms: float
@@ -70,7 +70,7 @@ class StatementText:
 
     @property
     def short(self) -> str:
-        return one_line(self.query or "", 90) or f"(text of {self.query_chars:,} characters not read)"
+        return one_line(self.query or "", 90) or f"(text of {self.query_bytes:,} bytes not read)"
 
 
 def list_page(db, filters: Filters = Filters(), limit: int = PAGE_SIZE, offset: int = 0,
@@ -93,10 +93,10 @@ def detail(db, queryid: int) -> dict[str, Any] | None:
     return db.one("statement_detail", {"queryid": queryid, "slow_ms": db.thresholds.slow_query_ms})
 
 
-def busiest(db, limit: int = BUSIEST_LIMIT, max_chars: int = PARSE_MAX_CHARS) -> list[StatementText]:
-    rows = db.rows("statement_texts", {"limit": limit, "max_chars": max_chars})
+def busiest(db, limit: int = BUSIEST_LIMIT, max_bytes: int = PARSE_MAX_BYTES) -> list[StatementText]:
+    rows = db.rows("statement_texts", {"limit": limit, "max_bytes": max_bytes})
     return [StatementText(
-        queryid=r["queryid"], queryids=tuple(r["queryids"] or ()), query=r["query"], query_chars=r["query_chars"],
+        queryid=r["queryid"], queryids=tuple(r["queryids"] or ()), query=r["query"], query_bytes=r["query_bytes"],
         calls=int(r["calls"]), total_exec_ms=float(r["total_exec_ms"]), mean_exec_ms=float(r["mean_exec_ms"] or 0),
         rows=int(r["rows"]), rows_per_call=float(r["rows_per_call"] or 0), load_share=float(r["load_share"] or 0),
     ) for r in rows]

@@ -133,7 +133,7 @@ def classify_statement(text: str, catalog: Catalog) -> Classification:
 def assess_one(stmt: StatementText, catalog: Catalog, thresholds) -> tuple[str | None, str]:
     """(target class or None, reason) for one statement."""
     if stmt.query is None:
-        return None, f"text of {stmt.query_chars:,} characters not read"
+        return None, f"text of {stmt.query_bytes:,} bytes not read"
     found = classify_statement(stmt.query, catalog)
     relations = [catalog.find(t) for t in found.tables]
     if found.tables and all(r is not None and r.kind == "m" for r in relations) and select_tree(stmt.query):

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import overview, stbind, targets
+from lib import overview, statement_review, stbind
 from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
 from pages.common import COLORS, findings_by_severity, metric
@@ -75,17 +75,18 @@ def gauge_chart() -> go.Figure:
 st.subheader("Against the limits")
 st.plotly_chart(gauge_chart(), width="stretch", config={"displayModeBar": False})
 
+
 @stbind.cached()
-def target_compliance(db):
-    return targets.collect(db)
+def review_of(db):  # the same cache entry as the Slow queries page's
+    return statement_review.review(db)
 
 
 if caps.has_pgss:
     st.subheader("Performance targets")
-    compliance = stbind.guarded(lambda: target_compliance(db))
-    if compliance is not None:
+    review = stbind.guarded(lambda: review_of(db))
+    if review is not None:
         cells = [*st.columns(3), *st.columns(3)]
-        for cell, s in zip(cells, compliance.summary(), strict=False):
+        for cell, s in zip(cells, review.compliance.summary(), strict=False):
             badge = (":gray-badge[no statements]" if s.ok is None else f":green-badge[:material/check: {s.passed} of "
                      f"{s.statements} pass]" if s.ok else f":red-badge[:material/close: {s.failed} of {s.statements} over]")
             cell.markdown(f"**{s.label}** ≤ {fmt_ms(s.target_ms)}  \n{badge}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlparse
 import streamlit as st
 
-from lib import nplus1, statements, stbind, targets
+from lib import statement_review, statements, stbind
 from lib.checks.lint import lint_text
 from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
 from pages.common import metric
@@ -29,13 +29,8 @@ def busiest_of(db):
 
 
 @stbind.cached()
-def compliance_of(db):
-    return targets.collect(db)
-
-
-@stbind.cached()
-def n_plus_one_of(db):
-    return nplus1.collect(db)
+def review_of(db):
+    return statement_review.review(db)
 
 
 def picker(message: str) -> None:
@@ -107,17 +102,17 @@ if EXPLAIN_PAGE.exists() and st.button("Explain this query", icon=":material/acc
     st.switch_page("pages/explain.py", query_params={"queryid": str(queryid)})
 
 st.subheader("What the guide says about it")
-compliance = stbind.guarded(lambda: compliance_of(db))
-assessed = compliance.of(queryid) if compliance else None
+review = stbind.guarded(lambda: review_of(db))
+assessed = review.compliance.of(queryid) if review else None
 if assessed:
     verdict = ":green-badge[within target]" if assessed.passed else ":red-badge[over target]"
     st.markdown(f"{verdict} **{assessed.label}**: mean {fmt_ms(assessed.statement.mean_exec_ms)} against "
                 f"{fmt_ms(assessed.target_ms)} ({assessed.reason}).")
-for n in [n for n in (stbind.guarded(lambda: n_plus_one_of(db)) or []) if queryid in n.lookup.queryids]:
+for n in review.n_plus_one_of(queryid) if review else []:
     st.warning(f"{'Likely' if n.likely else 'Possible'} N+1: runs once per row of `{n.listing.short}`. "
                f"{n.describe()}.", icon=":material/repeat:")
     st.code(n.joined_sql or n.batched_sql, language="sql")
-report = lint_text(text) if len(text) <= statements.PARSE_MAX_CHARS else None
+report = lint_text(text) if len(text.encode()) <= statements.PARSE_MAX_BYTES else None
 if report is None:
     st.caption("The text is too long to lint on a page load.")
 else:

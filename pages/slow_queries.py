@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import nplus1, statement_charts, statements, stbind, targets
+from lib import nplus1, statement_charts, statement_review, statements, stbind
 from lib.fmt import fmt_age, fmt_count, fmt_ms, fmt_pct
 from lib.statements import KINDS, SORTS, Filters
 from pages.common import metric
@@ -29,13 +29,8 @@ def overview_of(db):
 
 
 @stbind.cached()
-def compliance_of(db):
-    return targets.collect(db)
-
-
-@stbind.cached()
-def n_plus_one_of(db):
-    return nplus1.collect(db)
+def review_of(db):
+    return statement_review.review(db)
 
 
 loaded = stbind.guarded(lambda: overview_of(db), db.config.display)
@@ -124,7 +119,8 @@ if picked:
         st.switch_page("pages/query.py", query_params={"queryid": str(int(queryid))})
 
 st.subheader("Performance targets")
-compliance = stbind.guarded(lambda: compliance_of(db))
+review = stbind.guarded(lambda: review_of(db))
+compliance = review.compliance if review else None
 if compliance is not None:
     rows = [{"Statement class": s.label, "Target": fmt_ms(s.target_ms), "Statements": s.statements,
              "Within target": s.passed, "Slowest mean": fmt_ms(s.worst_mean_ms),
@@ -139,7 +135,7 @@ if compliance is not None:
                     f"· `{a.statement.short}` · [open](query?queryid={a.statement.queryid})")
 
 st.subheader("N+1 patterns")
-found = stbind.guarded(lambda: n_plus_one_of(db))
+found = review.n_plus_one if review else None
 with st.expander("How N+1 is detected", icon=":material/help:"):
     st.markdown(nplus1.heuristic(t))
 if found is not None and not found:

@@ -10,25 +10,31 @@ WITH raw AS (
       FROM {pgss}.pg_stat_statements s
 ),
 mine AS (
-    SELECT * FROM raw
+    -- the text stays only on the requested row: this CTE is read twice, and texts can be megabytes
+    SELECT userid, queryid, calls, total_exec_time, min_exec_time, max_exec_time, mean_exec_time,
+           stddev_exec_time, plans, total_plan_time, min_plan_time, max_plan_time, rows,
+           shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written, local_blks_hit,
+           local_blks_read, temp_blks_read, temp_blks_written, io_read_ms, io_write_ms, temp_io_ms,
+           wal_records, wal_fpi, wal_bytes, jit_functions, jit_ms, stats_since,
+           CASE WHEN queryid = %(queryid)s THEN query END                      AS query,
+           hashtextextended(query, 0)                                           AS text_hash
+      FROM raw
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND toplevel
        AND queryid IS NOT NULL
-       AND (query IS NULL OR query NOT LIKE '%%/* pgpulse */')
-),
-target AS (
-    SELECT hashtextextended(query, 0) AS text_hash FROM mine WHERE queryid = %(queryid)s AND query IS NOT NULL LIMIT 1
+       AND (query IS NULL OR strpos(query, '/* pgpulse */') = 0)  -- the app's own, tagged
 ),
 statement AS (
     -- every queryid recorded for the same normalized text (several when parameter types differ)
     SELECT * FROM mine
-     WHERE queryid = %(queryid)s OR hashtextextended(query, 0) = (SELECT text_hash FROM target)
+     WHERE queryid = %(queryid)s
+        OR text_hash = (SELECT text_hash FROM mine WHERE queryid = %(queryid)s AND text_hash IS NOT NULL LIMIT 1)
 )
 SELECT
     %(queryid)s::bigint                                                 AS queryid,
     array_agg(DISTINCT s.queryid)                                       AS queryids,
     string_agg(DISTINCT r.rolname, ', ')                                AS roles,
-    (array_agg(s.query))[1]                                             AS query,
+    max(s.query)                                                        AS query,
     sum(s.calls)::bigint                                                AS calls,
     sum(s.total_exec_time)                                              AS total_exec_ms,
     sum(s.total_exec_time) / nullif(sum(s.calls), 0)                    AS mean_exec_ms,

@@ -1,14 +1,18 @@
 -- The busiest statements of this database with their whole text, one row per normalized text, for
--- what reads the SQL itself (lint, performance targets, N+1). Texts longer than %(max_chars)s come
--- back NULL (with their length): parsing megabytes of SQL on every page load is not worth it.
+-- what reads the SQL itself (lint, performance targets, N+1). Texts longer than %(max_bytes)s bytes come
+-- back NULL (with their size): parsing megabytes of SQL on every page load is not worth it.
 WITH mine AS (
-    SELECT s.queryid, s.query, s.calls, s.total_exec_time, s.rows, hashtextextended(s.query, 0) AS text_hash
+    SELECT s.queryid, s.calls, s.total_exec_time, s.rows,
+           hashtextextended(s.query, 0)                                 AS text_hash,
+           octet_length(s.query)                                        AS query_bytes,
+           -- only texts short enough to parse travel further: this CTE is read twice
+           CASE WHEN octet_length(s.query) <= %(max_bytes)s THEN s.query END AS query
       FROM {pgss}.pg_stat_statements s
      WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND s.toplevel
        AND s.queryid IS NOT NULL
        AND s.query IS NOT NULL
-       AND s.query NOT LIKE '%%/* pgpulse */'
+       AND strpos(s.query, '/* pgpulse */') = 0  -- the app's own statements, tagged
 ),
 grouped AS (
     SELECT text_hash,
@@ -25,15 +29,15 @@ busiest AS (
 ),
 picked AS (
     -- the text, and the queryid that carries most of the time, of each busy statement
-    SELECT DISTINCT ON (b.text_hash) b.*, m.queryid, m.query
+    SELECT DISTINCT ON (b.text_hash) b.*, m.queryid, m.query, m.query_bytes
       FROM busiest b
       JOIN mine m ON m.text_hash = b.text_hash
      ORDER BY b.text_hash, m.total_exec_time DESC
 )
 SELECT queryid,
        queryids,
-       CASE WHEN length(query) <= %(max_chars)s THEN query END    AS query,
-       length(query)                                             AS query_chars,
+       query,
+       query_bytes,
        calls,
        total_exec_ms,
        total_exec_ms / nullif(calls, 0)                          AS mean_exec_ms,

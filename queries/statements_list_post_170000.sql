@@ -28,13 +28,13 @@ mine AS (
            -- over thousands of texts; what a statement does is decided by the parser in lib/targets.py
            lower(substring(left(query, 2000) FROM '^(?:\s|/\*.*?\*/|--[^\n]*|\()*([A-Za-z]+)')) AS lead_word,
            left(query, %(text_chars)s)                                          AS snippet,
-           length(query)                                                        AS query_chars,
+           octet_length(query)                                                  AS query_bytes,
            %(search)s::text = '' OR strpos(lower(query), lower(%(search)s::text)) > 0
                OR queryid::text = %(search)s::text                              AS matches
       FROM raw
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND toplevel
-       AND (query IS NULL OR query NOT LIKE '%%/* pgpulse */')
+       AND (query IS NULL OR strpos(query, '/* pgpulse */') = 0)  -- the app's own, tagged
 ),
 load AS (
     SELECT sum(total_exec_time) AS total FROM mine
@@ -45,7 +45,7 @@ grouped AS (
         array_agg(DISTINCT m.queryid) FILTER (WHERE m.queryid IS NOT NULL) AS queryids,
         bool_or(m.queryid IS NULL)                                  AS hidden,
         min(m.snippet)                                              AS query,
-        max(m.query_chars)                                          AS query_chars,
+        max(m.query_bytes)                                          AS query_bytes,
         min(m.lead_word)                                            AS lead_word,
         bool_or(m.matches)                                          AS matches,
         string_agg(DISTINCT r.rolname, ', ')                        AS roles,
@@ -86,7 +86,7 @@ SELECT
     d.queryids,
     d.hidden,
     d.query,
-    d.query_chars,
+    d.query_bytes,
     d.kind,
     d.roles,
     d.calls,

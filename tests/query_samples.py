@@ -14,5 +14,5 @@ SAMPLE_PARAMS.update({
     "sort": "total",
     "text_chars": 300,
     "queryid": 0,
-    "max_chars": 100_000,
+    "max_bytes": 100_000,
 })

@@ -104,10 +104,10 @@ def test_counters_and_derived_figures(shop_db):
 
 def test_long_text_is_cut_in_the_list_and_whole_in_the_detail(shop_db):
     (row,) = rows_matching(shop_db, "count(*) FROM books")
-    assert row["query_chars"] > 200_000 and len(row["query"]) == statements.LIST_TEXT_CHARS
-    assert len(statements.detail(shop_db, row["queryid"])["query"]) == row["query_chars"]
-    busy = {s.queryid: s for s in statements.busiest(shop_db, max_chars=100_000)}
-    assert busy[row["queryid"]].query is None and busy[row["queryid"]].query_chars == row["query_chars"]
+    assert row["query_bytes"] > 200_000 and len(row["query"]) == statements.LIST_TEXT_CHARS
+    assert len(statements.detail(shop_db, row["queryid"])["query"]) == row["query_bytes"]
+    busy = {s.queryid: s for s in statements.busiest(shop_db, max_bytes=100_000)}
+    assert busy[row["queryid"]].query is None and busy[row["queryid"]].query_bytes == row["query_bytes"]
 
 
 # -- filters, sorting, paging ---------------------------------------------------------------------------
@@ -263,7 +263,7 @@ def test_texts_are_not_cut_by_track_activity_query_size():
                                 f"/* {padding} */").fetchone()[0]
         assert seen < 100
         (row,) = rows_matching(make_db(url), "pg_backend_pid")
-        assert row["query_chars"] > 5000
+        assert row["query_bytes"] > 5000
     finally:
         server.destroy()
 
