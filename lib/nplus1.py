@@ -1,12 +1,13 @@
 """N+1 detection: a lookup statement run once per row of a list statement, read off pg_stat_statements.
 
-pg_stat_statements has no order of events, so this is a heuristic over totals (HEURISTIC says it in
-words for the page). A *lookup* is a SELECT of one table, called at least `nplus1_min_calls` times,
+pg_stat_statements has no order of events, so this is a heuristic over totals (`heuristic()` says it
+in words for the page). A *lookup* is a SELECT of one table, called at least `nplus1_min_calls` times,
 returning at most `nplus1_max_rows_per_call` rows per call, filtered by equality of a `$n` parameter
 with a single-column primary/unique key or foreign key. Its *list* is a SELECT on a related table:
 the table the foreign key points to, a table whose foreign key points to the key, or the same table;
-called at least `nplus1_call_ratio` times less often and returning more rows per call. A foreign-key
-relation makes the pair "likely", the same table only "possible". The joined query and the batched
+it returns the column whose values the lookup receives, runs at least `nplus1_call_ratio` times less
+often, and returns more rows per call. A foreign-key relation makes the pair "likely", the same table
+only "possible" (then the fix is to select those columns in the list itself). The joined query and the batched
 lookup are built with pglast from the two statements' own trees.
 """
 
@@ -29,14 +30,15 @@ from lib.targets import select_tree
 
 def heuristic(t) -> str:
     return (
-        "pg_stat_statements keeps totals, not the order of statements, so N+1 is inferred. A **lookup** is a "
-        f"SELECT on one table, run at least {t.nplus1_min_calls:,} times, returning at most "
-        f"{t.nplus1_max_rows_per_call:g} rows per call, filtered by `column = $n` on a one-column primary key, "
-        "unique key or foreign key. Its **list** is a SELECT on a related table (the table that foreign key "
-        "points to, a table whose foreign key points to that key, or the same table), run at least "
-        f"{t.nplus1_call_ratio:g}× less often and returning more rows per call. A foreign-key relation makes "
-        "the pair *likely*, the same table only *possible*. Fix it by fetching the related rows in one query: "
-        "a JOIN, or the lookup with `= ANY($1)` and every listed key at once."
+        "pg_stat_statements keeps totals, not the order of statements, so N+1 is inferred. A **lookup** is "
+        f"a SELECT on one table, run at least {t.nplus1_min_calls:,} times, returning at most "
+        f"{t.nplus1_max_rows_per_call:g} rows per call, filtered by `column = $n` on a one-column primary "
+        "key, unique key or foreign key. Its **list** is a SELECT on a related table (the table that foreign "
+        "key points to, a table whose foreign key points to that key, or the same table) that returns the "
+        f"values the lookup receives, runs at least {t.nplus1_call_ratio:g}× less often and returns more "
+        "rows per call. A foreign-key relation makes the pair *likely*, the same table only *possible*. Fix "
+        "it by fetching the related rows in one query: a JOIN, or the lookup with `= ANY($1)` and every "
+        "listed key at once."
     )
 
 
@@ -131,18 +133,32 @@ def links(lookup: Lookup, catalog: Catalog) -> list[Link]:
     return found
 
 
-def _output_names(node: ast.SelectStmt) -> set[str] | None:
-    """Column names a SELECT returns; None when it returns `*` (any column)."""
-    names = set()
+def _returned_as(node: ast.SelectStmt, table: str, column: str, catalog: Catalog) -> str | None:
+    """The output name under which a SELECT returns `table.column` from its own FROM, or None.
+
+    A list statement feeds a per-row lookup only with values it returns. An unqualified column
+    counts only when the FROM has a single table (otherwise its table is unknown, not guessed).
+    """
+    tables = _from_tables(node)
+    refs = {}
+    for rv in tables:
+        found = catalog.find(table_of(rv).display)
+        refs[rv.alias.aliasname if rv.alias else rv.relname] = found.display if found else None
     for target in node.targetList or ():
-        fields = column_fields(target.val) if isinstance(target.val, ast.ColumnRef) else None
-        if isinstance(target.val, ast.ColumnRef) and fields is None:
-            return None  # * or t.*
-        if target.name:
-            names.add(target.name)
-        elif fields:
-            names.add(fields[-1])
-    return names
+        if not isinstance(target.val, ast.ColumnRef):
+            continue
+        parts = target.val.fields
+        qualifier = parts[-2].sval if len(parts) >= 2 and isinstance(parts[-2], ast.String) else None
+        star = isinstance(parts[-1], ast.A_Star)
+        if not star and parts[-1].sval != column:
+            continue
+        if qualifier is not None:
+            source = refs.get(qualifier)
+        else:
+            source = next(iter(refs.values())) if len(refs) == 1 else None
+        if source == table:
+            return column if star else (target.name or column)
+    return None
 
 
 def _string(value: str) -> ast.String:
@@ -179,19 +195,14 @@ def batched_sql(lookup: Lookup) -> str:
     return IndentedStream(comma_at_eoln=True)(node)
 
 
-def joined_sql(lookup: Lookup, listing: StatementText, link: Link) -> str | None:
+def joined_sql(lookup: Lookup, listing: StatementText, returned: str) -> str | None:
     """The list statement as a subquery, LEFT JOINed to the lookup's table on the listed column.
 
-    Only when the lookup's WHERE is the equality alone and it selects plain columns, and the list
-    returns the column the lookup receives; otherwise None (the batched form still applies).
+    `returned` is the list's output column the lookup receives. Only when the lookup's WHERE is the
+    equality alone and it selects plain columns; otherwise None (the batched form still applies).
     """
     look = _fresh(lookup.statement.query)
-    pair = _equality(look.whereClause)
-    listed = select_tree(listing.query or "")
-    if pair is None or listed is None:
-        return None
-    outputs = _output_names(listed)
-    if outputs is not None and link.listed_column not in outputs:
+    if _equality(look.whereClause) is None:
         return None
     rv = look.fromClause[0]
     qualifier = rv.alias.aliasname if rv.alias else rv.relname
@@ -205,20 +216,12 @@ def joined_sql(lookup: Lookup, listing: StatementText, link: Link) -> str | None
     listed = _fresh(listing.query)
     quals = ast.A_Expr(kind=enums.A_Expr_Kind.AEXPR_OP, name=(_string("="),),
                        lexpr=ast.ColumnRef(fields=(_string(qualifier), _string(lookup.column))),
-                       rexpr=ast.ColumnRef(fields=(_string("listed"), _string(link.listed_column))))
+                       rexpr=ast.ColumnRef(fields=(_string("listed"), _string(returned))))
     join = ast.JoinExpr(jointype=enums.JoinType.JOIN_LEFT, isNatural=False, quals=quals, rarg=rv,
                         larg=ast.RangeSubselect(lateral=False, subquery=listed, alias=ast.Alias(aliasname="listed")))
     stmt = ast.SelectStmt(targetList=tuple(targets), fromClause=(join,), op=enums.SetOperation.SETOP_NONE,
                           limitOption=enums.LimitOption.LIMIT_OPTION_DEFAULT)
     return IndentedStream(comma_at_eoln=True)(stmt)
-
-
-def _list_tables(stmt: StatementText, catalog: Catalog) -> set[str]:
-    """Tables in the list statement's own FROM (not its subqueries): the rows it lists."""
-    node = select_tree(stmt.query or "")
-    if node is None:
-        return set()
-    return {r.display for rv in _from_tables(node) if (r := catalog.find(table_of(rv).display)) is not None}
 
 
 def detect(busy: list[StatementText], catalog: Catalog, t) -> list[NPlusOne]:
@@ -232,18 +235,20 @@ def detect(busy: list[StatementText], catalog: Catalog, t) -> list[NPlusOne]:
             for other in busy:
                 if other is stmt or other.calls * t.nplus1_call_ratio > stmt.calls:
                     continue
-                if other.rows_per_call <= stmt.rows_per_call or link.table not in _list_tables(other, catalog):
+                listed = select_tree(other.query or "") if other.rows_per_call > stmt.rows_per_call else None
+                returned = _returned_as(listed, link.table, link.listed_column, catalog) if listed else None
+                if returned is None:
                     continue
                 # each listed row is one lookup: the list's total rows should be near the lookup's calls
                 distance = abs(math.log(max(other.rows, 1) / stmt.calls))
                 score = (link.likely, -distance, other.calls)
                 if best is None or score > best[0]:
-                    best = (score, other, link)
+                    best = (score, other, link, returned)
         if best is None:
             continue
-        _, listing, link = best
+        _, listing, link, returned = best
         found.append(NPlusOne(stmt, listing, lookup.relation.display, lookup.column, link.likely, link.words,
-                              batched_sql(lookup), joined_sql(lookup, listing, link)))
+                              batched_sql(lookup), joined_sql(lookup, listing, returned) if link.likely else None))
     found.sort(key=lambda n: (not n.likely, -n.lookup.total_exec_ms))
     return found
 

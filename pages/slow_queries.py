@@ -140,7 +140,9 @@ with st.expander("How N+1 is detected", icon=":material/help:"):
     st.markdown(nplus1.heuristic(t))
 if found is not None and not found:
     st.success("No N+1 pattern among the busiest statements.", icon=":material/check_circle:")
-for n in found or []:
+
+
+def n_plus_one_card(n) -> None:
     with st.container(border=True):
         badge = ":orange-badge[Likely N+1]" if n.likely else ":blue-badge[Possible N+1]"
         st.markdown(f"{badge} **{n.lookup.short}** runs once per row of **{n.listing.short}**")
@@ -149,5 +151,16 @@ for n in found or []:
         if n.joined_sql:
             a.markdown("One query instead, joined:")
             a.code(n.joined_sql, language="sql")
+        else:
+            a.markdown("Same table: select the columns the lookup fetches in the list statement itself.")
         b.markdown("Or fetch every listed key at once (an array parameter):")
         b.code(n.batched_sql, language="sql")
+
+
+for n in [n for n in found or [] if n.likely]:
+    n_plus_one_card(n)
+possible = [n for n in found or [] if not n.likely]
+if possible:
+    with st.expander(f"{len(possible)} possible N+1 on the same table", icon=":material/help:"):
+        for n in possible:
+            n_plus_one_card(n)
