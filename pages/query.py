@@ -72,26 +72,30 @@ if row["slow"]:
                icon=":material/speed:")
 
 calls = row["calls"] or 0
-cols = [*st.columns(4), *st.columns(4)]
-metric(cols[0], "Calls", f"{calls:,}", f"{fmt_count(row['rows'])} rows · {row['rows_per_call'] or 0:,.1f} per call")
-metric(cols[1], "Mean time", fmt_ms(row["mean_exec_ms"]), f"min {fmt_ms(row['min_exec_ms'])} · max "
-       f"{fmt_ms(row['max_exec_ms'])} · σ {fmt_ms(row['stddev_exec_ms'])}")
-metric(cols[2], "Total time", fmt_ms(row["total_exec_ms"]), f"{fmt_pct(row['load_share'], 1)} of this database's load")
-metric(cols[3], "Cache hit ratio", fmt_pct(row["hit_ratio"], 1),
+cols = [*st.columns(5), *st.columns(5)]
+metric(cols[0], "Calls", f"{calls:,}", "since the last reset")
+metric(cols[1], "Rows per call", f"{row['rows_per_call'] or 0:,.1f}", f"{fmt_count(row['rows'])} rows in all")
+metric(cols[2], "Mean time", fmt_ms(row["mean_exec_ms"]), f"σ {fmt_ms(row['stddev_exec_ms'])}")
+metric(cols[3], "Max time", fmt_ms(row["max_exec_ms"]), f"min {fmt_ms(row['min_exec_ms'])}")
+metric(cols[4], "Total time", fmt_ms(row["total_exec_ms"]), f"{fmt_pct(row['load_share'], 1)} of the load",
+       help="Share of this database's execution time since pg_stat_statements was reset")
+metric(cols[5], "Cache hit ratio", fmt_pct(row["hit_ratio"], 1),
        f"{fmt_count(row['shared_blks_hit'])} hit · {fmt_count(row['shared_blks_read'])} read")
-metric(cols[4], "Planning", fmt_ms(row["mean_plan_ms"]) if row["plans"] else "not tracked",
-       f"{row['plans']:,} plans" if row["plans"] else "pg_stat_statements.track_planning is off")
-metric(cols[5], "Temp written", fmt_bytes(row["temp_written_bytes"]), f"{fmt_count(row['temp_blks_read'])} blocks read back")
-metric(cols[6], "I/O time", fmt_ms((row["io_read_ms"] or 0) + (row["io_write_ms"] or 0) + (row["temp_io_ms"] or 0))
-       if caps.track_io_timing else "not measured",
-       f"read {fmt_ms(row['io_read_ms'])} · write {fmt_ms(row['io_write_ms'])}" if caps.track_io_timing
-       else "track_io_timing is off")
-metric(cols[7], "WAL written", fmt_bytes(row["wal_bytes"]), f"{fmt_count(row['wal_records'])} records · "
-       f"{fmt_count(row['wal_fpi'])} full pages" + (f" · JIT {fmt_ms(row['jit_ms'])}" if row["jit_functions"] else ""))
+metric(cols[6], "Planning", fmt_ms(row["mean_plan_ms"]) if row["plans"] else "–",
+       f"{row['plans']:,} plans" if row["plans"] else "not tracked",
+       help="Planning time is tracked when pg_stat_statements.track_planning is on")
+metric(cols[7], "Temp written", fmt_bytes(row["temp_written_bytes"]), f"{fmt_count(row['temp_blks_read'])} blocks read")
+metric(cols[8], "I/O time", fmt_ms((row["io_read_ms"] or 0) + (row["io_write_ms"] or 0) + (row["temp_io_ms"] or 0))
+       if caps.track_io_timing else "–",
+       f"{fmt_ms(row['io_read_ms'])} reading" if caps.track_io_timing else "track_io_timing is off",
+       help=f"Reading {fmt_ms(row['io_read_ms'])}, writing {fmt_ms(row['io_write_ms'])}, temporary files "
+       f"{fmt_ms(row['temp_io_ms'])}")
+metric(cols[9], "WAL written", fmt_bytes(row["wal_bytes"]), f"{fmt_count(row['wal_records'])} records" +
+       (f" · JIT {fmt_ms(row['jit_ms'])}" if row["jit_functions"] else ""))
 
 st.subheader("SQL")
 if len(text) <= FORMAT_MAX_CHARS:
-    st.code(sqlparse.format(text, reindent=True, keyword_case="upper"), language="sql", wrap_lines=True)
+    st.code(sqlparse.format(text, reindent=True, wrap_after=80), language="sql", wrap_lines=True)
 else:
     st.caption(f"{len(text):,} characters: shown as recorded" + (f", first {SHOW_MAX_CHARS:,}" if len(text) >
                                                                   SHOW_MAX_CHARS else "") + ".")

@@ -150,11 +150,11 @@ def n_plus_one_card(n) -> None:
         a, b = st.columns(2)
         if n.joined_sql:
             a.markdown("One query instead, joined:")
-            a.code(n.joined_sql, language="sql")
+            a.code(n.joined_sql, language="sql", wrap_lines=True)
         else:
             a.markdown("Same table: select the columns the lookup fetches in the list statement itself.")
         b.markdown("Or fetch every listed key at once (an array parameter):")
-        b.code(n.batched_sql, language="sql")
+        b.code(n.batched_sql, language="sql", wrap_lines=True)
 
 
 for n in [n for n in found or [] if n.likely]:

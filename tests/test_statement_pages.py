@@ -81,7 +81,8 @@ def test_query_detail_from_its_url(open_app, demo_url):
     at = open_app(demo_url, DETAIL, queryid=str(queryid))
     assert not at.error and at.title[0].value == "Query detail"
     labels = {m.label for m in at.metric}
-    assert {"Calls", "Mean time", "Total time", "Cache hit ratio", "Planning", "Temp written", "I/O time"} <= labels
+    assert {"Calls", "Rows per call", "Mean time", "Max time", "Total time", "Cache hit ratio", "Planning",
+            "Temp written", "I/O time", "WAL written"} <= labels
     sql_shown = at.code[0].value
     assert "\nFROM clients c" in sql_shown and "(SELECT count(*)" in sql_shown  # formatted by sqlparse
     assert "correlated_subquery" in texts(at.markdown) and "over target" in texts(at.markdown)
