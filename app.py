@@ -15,6 +15,7 @@ except ConfigError as exc:
     st.stop()
 
 stbind.password_gate(settings.app_password)
+stbind.entered_via_app()
 
 PAGES = {
     "Health": [
@@ -26,6 +27,9 @@ PAGES = {
     "Queries": [
         st.Page("pages/slow_queries.py", title="Slow queries", icon=":material/speed:", url_path="slow_queries"),
         st.Page("pages/query.py", title="Query detail", icon=":material/manage_search:", url_path="query"),
+    ],
+    "Plans": [
+        st.Page("pages/explain.py", title="EXPLAIN", icon=":material/account_tree:", url_path="explain"),
     ],
 }
 

@@ -60,6 +60,9 @@ class Thresholds:
     lock_timeout_ms: int = 1_000
     action_lock_timeout_ms: int = 5_000
     connect_timeout_s: int = 5
+    # EXPLAIN runs a user's statement: its default timeout (adjustable per run) and lock wait.
+    explain_statement_timeout_ms: int = 30_000
+    explain_lock_timeout_ms: int = 2_000
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> Thresholds:

@@ -26,6 +26,7 @@ from lib.errors import PgPulseError, Problem, describe
 
 STATS_TTL_S = 30
 SESSION_KEY = "pgpulse_database"
+VIA_APP_KEY = "pgpulse_via_app"
 T = TypeVar("T")
 
 
@@ -94,8 +95,25 @@ def current_db() -> Database:
     return database_for(current_config())
 
 
+def entered_via_app() -> None:
+    """app.py marks the session: its password gate and router have run."""
+    st.session_state[VIA_APP_KEY] = True
+
+
+def require_app_shell() -> None:
+    """Send a page that runs without app.py back through it.
+
+    Until app.py has called st.navigation once after the server starts, Streamlit still routes a
+    deep link (/about) the old `pages/` folder way and runs the page file alone, which would skip
+    the password gate. Such a run is sent to app.py, which routes it properly.
+    """
+    if not st.session_state.get(VIA_APP_KEY):
+        st.switch_page("app.py")
+
+
 def require_db() -> Database:
     """The current database, connected; otherwise a banner saying what to do, and the page stops."""
+    require_app_shell()
     db = current_db()
     try:
         db.ping()  # cached figures must not hide a server that went away

@@ -4,6 +4,10 @@ SAMPLE_PARAMS = {
     "slow_ms": 100.0,
     "limit": 10,
     "offset": 0,
+    "statement_timeout": "30000ms",
+    "lock_timeout": "2000ms",
+    "type_oids": [23, 25],
+    "queryid": 0,
 }
 SAMPLE_PARAMS.update({
     # the statements explorer (queries/statements_list*.sql, statement_detail*.sql, statement_texts.sql)
