@@ -19,7 +19,6 @@ PAGE_SIZE = 50
 LIST_TEXT_CHARS = 300  # characters of each text in list queries; the drill-down shows it whole
 BUSIEST_LIMIT = 500  # statements whose SQL is read (lint, targets, N+1): the busiest by total time
 PARSE_MAX_BYTES = 100_000  # longer texts are not parsed on page loads
-INT64 = (-(2**63), 2**63 - 1)
 HIDDEN_TEXT = "<insufficient privilege>"
 
 
@@ -109,15 +108,6 @@ def roles(db) -> list[str]:
 def totals(db) -> dict[str, Any]:
     """Calls, time, slow statements, last reset and evictions of this database's statements."""
     return db.one("pgss_totals", {"slow_ms": db.thresholds.slow_query_ms}) or {}
-
-
-def parse_queryid(value: Any) -> int | None:
-    """A queryid from a URL or a form: a signed 64-bit integer, else None."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if INT64[0] <= number <= INT64[1] else None
 
 
 def one_line(text: str, width: int = 120) -> str:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from lib import statement_review, statements, stbind
 from lib.checks.lint import lint_text
+from lib.explain.source import parse_queryid
 from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
 from pages.common import metric
 
@@ -53,7 +54,7 @@ def picker(message: str) -> None:
 
 
 raw = st.query_params.get("queryid")
-queryid = statements.parse_queryid(raw)
+queryid = parse_queryid(raw)
 if raw is None:
     picker("")
 if queryid is None:

@@ -91,6 +91,16 @@ def test_query_detail_from_its_url(open_app, demo_url):
     assert at.query_params["queryid"] == str(queryid)
 
 
+def test_explain_this_query_hands_the_statement_over(open_app, demo_url):
+    queryid = queryid_of(demo_url, PLANTED["select_star"].statements[0])
+    at = open_app(demo_url, DETAIL, queryid=str(queryid))
+    (button,) = [b for b in at.button if b.label == "Explain this query"]
+    button.click().run()
+    assert not at.exception
+    assert at.session_state["pgpulse_explain_sql"].startswith("SELECT * FROM clients")
+    assert at.query_params["queryid"] == str(queryid) and at.title[0].value != "Query detail"
+
+
 def test_query_detail_of_the_n_plus_one_lookup(open_app, demo_url):
     queryid = queryid_of(demo_url, PLANTED["n_plus_one"].statements[0])
     at = open_app(demo_url, DETAIL, queryid=str(queryid))
