@@ -19,7 +19,6 @@ PAGE_SIZE = 50
 LIST_TEXT_CHARS = 300  # characters of each text in list queries; the drill-down shows it whole
 BUSIEST_LIMIT = 500  # statements whose SQL is read (lint, targets, N+1): the busiest by total time
 PARSE_MAX_BYTES = 100_000  # longer texts are not parsed on page loads
-HIDDEN_TEXT = "<insufficient privilege>"
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,6 @@ class StatementPage:
     matching: int  # statements matching the filters, over every page
     offset: int
     limit: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.matching // self.limit))
 
 
 @dataclass(frozen=True)
