@@ -25,6 +25,10 @@ PAGES = {
     "Database": [
         st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
+    "Queries": [
+        st.Page("pages/slow_queries.py", title="Slow queries", icon=":material/speed:", url_path="slow_queries"),
+        st.Page("pages/query.py", title="Query detail", icon=":material/manage_search:", url_path="query"),
+    ],
     "Plans": [
         st.Page("pages/explain.py", title="EXPLAIN", icon=":material/account_tree:", url_path="explain"),
     ],

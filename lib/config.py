@@ -39,6 +39,10 @@ class Thresholds:
     target_batch_insert_ms: float = 500.0
     target_full_scan_ms: float = 1000.0
     target_dashboard_ms: float = 300.0
+    target_full_scan_max_rows: int = 10_000
+    nplus1_min_calls: int = 100
+    nplus1_max_rows_per_call: float = 10.0
+    nplus1_call_ratio: float = 10.0
     dead_tuple_ratio: float = 0.20
     unused_index_min_stats_age_days: float = 7.0
     unused_index_min_size_mb: float = 0.0

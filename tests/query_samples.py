@@ -11,3 +11,14 @@ SAMPLE_PARAMS = {
     "names": ["work_mem", "statement_timeout", "pg_stat_statements.max"],
     "pid": 1,
 }
+SAMPLE_PARAMS.update({
+    # the statements explorer (queries/statements_list*.sql, statement_detail*.sql, statement_texts.sql)
+    "role": None,
+    "min_calls": 0,
+    "search": "",
+    "kinds": [],
+    "sort": "total",
+    "text_chars": 300,
+    "queryid": 0,
+    "max_bytes": 100_000,
+})
