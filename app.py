@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib import stbind
+from lib.alerts import background as alerts_background
 from lib.config import ConfigError
 from lib.errors import describe
 
@@ -15,6 +16,7 @@ except ConfigError as exc:
     st.stop()
 
 stbind.password_gate(settings.app_password)
+stbind.entered_via_app()
 
 PAGES = {
     "Health": [
@@ -23,8 +25,17 @@ PAGES = {
     "Database": [
         st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
+    "Queries": [
+        st.Page("pages/slow_queries.py", title="Slow queries", icon=":material/speed:", url_path="slow_queries"),
+        st.Page("pages/query.py", title="Query detail", icon=":material/manage_search:", url_path="query"),
+    ],
     "Plans": [
         st.Page("pages/explain.py", title="EXPLAIN", icon=":material/account_tree:", url_path="explain"),
+    ],
+    "Live": [
+        st.Page("pages/activity.py", title="Activity", icon=":material/bolt:", url_path="activity"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
+        st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     ],
     "Maintenance": [
         st.Page("pages/maintenance.py", title="Maintenance", icon=":material/build:", url_path="maintenance"),
@@ -67,6 +78,7 @@ def start_demo_if_needed() -> None:
     slot.empty()
 
 
+alerts_background.ensure_started()  # once per process: evaluates alerts while the app runs
 pick_database()
 start_demo_if_needed()
 st.navigation(PAGES).run()

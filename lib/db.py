@@ -48,7 +48,8 @@ class Database:
     def _configure(self, conn: psycopg.Connection) -> None:
         # set_config rather than SET so the values travel as parameters.
         conn.execute(
-            "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
+            "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)"
+            + sqlfiles.TAIL,  # tagged like every statement of the app, so its lists leave it out
             (f"{self.thresholds.statement_timeout_ms}ms", f"{self.thresholds.lock_timeout_ms}ms"),
         )
 

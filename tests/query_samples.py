@@ -8,13 +8,25 @@ SAMPLE_PARAMS = {
     "lock_timeout": "2000ms",
     "type_oids": [23, 25],
     "queryid": 0,
+    "names": ["work_mem", "statement_timeout", "pg_stat_statements.max"],
+    "pid": 1,
     # maintenance (queries/maint_*.sql): an object that exists everywhere, no backend, no lock held
     "schema": "pg_catalog",
     "name": "pg_class",
     "oid": 1259,
-    "pid": 0,
     "key1": 0,
     "key2": 0,
     "query": "SELECT 1",
     "min_changes": 50,
 }
+SAMPLE_PARAMS.update({
+    # the statements explorer (queries/statements_list*.sql, statement_detail*.sql, statement_texts.sql)
+    "role": None,
+    "min_calls": 0,
+    "search": "",
+    "kinds": [],
+    "sort": "total",
+    "text_chars": 300,
+    "queryid": 0,
+    "max_bytes": 100_000,
+})

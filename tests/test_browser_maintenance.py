@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from lib.pgserver import free_port
 from tests import servers
 from tests.maint_fixtures import make_busy, vacuum_count
-from tests.test_browser import SHOTS, browser, need_chromium, serve_app  # noqa: F401 - browser: a fixture
+from tests.test_browser import REPO, SHOTS, browser, need_chromium, wait_healthy  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +24,19 @@ def busy(pg_servers):
 
 @pytest.fixture(scope="module")
 def app_url(busy):
+    """The app on a fresh database with actions enabled (the demo must stay as it is for other tests)."""
     need_chromium()
-    yield from serve_app({"DATABASE_URL": busy, "PGPULSE_ACTIONS": "1"}, "streamlit-maintenance.log")
+    port = free_port()
+    log = open(Path(os.environ["PGPULSE_HOME"]) / "streamlit-maintenance.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "DATABASE_URL": busy, "PGPULSE_ACTIONS": "1"})
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, proc)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
 
 
 def no_error(page) -> None:

@@ -198,7 +198,8 @@ def _value_for(type_name: str) -> str:
 def _planted_statement(db, planted_id: str) -> str:
     pattern = PLANTED[planted_id].statements[0]
     with psycopg.connect(db.config.conninfo) as conn:
-        rows = conn.execute("SELECT queryid, query FROM pg_stat_statements WHERE toplevel").fetchall()
+        rows = conn.execute("SELECT queryid, query FROM pg_stat_statements WHERE toplevel AND dbid = "
+                            "(SELECT oid FROM pg_database WHERE datname = current_database())").fetchall()
     queryid = next(qid for qid, text in rows if re.search(pattern, text, re.IGNORECASE))
     return source.statement_text(db, queryid).query
 

@@ -223,11 +223,19 @@ def count_for_existence(v: Visit) -> Iterator[Hit]:
     for count_side, other, op in ((node.lexpr, node.rexpr, _op(node)), (node.rexpr, node.lexpr, _FLIP[_op(node)])):
         is_count, select = _count_target(count_side, v)
         value = _int_const(other)
+        shown = "(SELECT count(...) ...)" if isinstance(count_side, ast.SubLink) else deparse(count_side)
         if is_count and (op, value) in _EXISTENCE:
-            shown = "(SELECT count(...) ...)" if isinstance(count_side, ast.SubLink) else deparse(count_side)
             yield Hit(
                 f"{shown} {op} {value} counts every matching row{_on_tables(select)} only to test whether one exists",
                 node,
+            )
+            return
+        if is_count and isinstance(strip_casts(other), ast.ParamRef):
+            # pg_stat_statements shows the constant 0 of `count(*) > 0` as a parameter
+            yield Hit(
+                f"{shown} {op} {deparse(other)}: when the value is 0 or 1 (pg_stat_statements shows constants as "
+                f"$n), this counts every matching row{_on_tables(select)} only to test whether one exists",
+                node, severity="info",
             )
             return
 
