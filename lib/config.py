@@ -56,6 +56,18 @@ class Thresholds:
     lock_timeout_ms: int = 1_000
     action_lock_timeout_ms: int = 5_000
     connect_timeout_s: int = 5
+    # Tables, indexes and schema.
+    dead_tuples_min: int = 1_000
+    table_bloat_ratio: float = 0.30
+    index_bloat_ratio: float = 0.40
+    bloat_min_mb: float = 10.0
+    xid_age_warning_ratio: float = 0.50
+    xid_age_critical_ratio: float = 0.75
+    sequence_critical_ratio: float = 0.98
+    seq_scan_min_rows: int = 10_000
+    seq_scan_min_count: int = 10
+    status_max_distinct: int = 20
+    max_findings_per_check: int = 100
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> Thresholds:
