@@ -23,6 +23,12 @@ PAGES = {
     "Database": [
         st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
+    "Schema & storage": [
+        st.Page("pages/tables.py", title="Tables", icon=":material/table:", url_path="tables"),
+        st.Page("pages/indexes.py", title="Indexes", icon=":material/account_tree:", url_path="indexes"),
+        st.Page("pages/schema.py", title="Schema audit", icon=":material/schema:", url_path="schema"),
+        st.Page("pages/checklist.py", title="Guide checklist", icon=":material/checklist:", url_path="checklist"),
+    ],
 }
 
 

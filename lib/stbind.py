@@ -122,9 +122,12 @@ def cached(ttl: int = STATS_TTL_S) -> Callable[[Callable[..., T]], Callable[...,
         def by_name(db_name: str, fn_name: str, *args: Any) -> T:
             return fn(database_by_name(db_name), *args)
 
+        # Pages all run as __main__: the file tells apart same-named functions of different pages.
+        key = f"{fn.__code__.co_filename}:{fn.__qualname__}"
+
         @functools.wraps(fn)
         def call(db: Database, *args: Any) -> T:
-            return by_name(db.config.name, fn.__qualname__, *args)
+            return by_name(db.config.name, key, *args)
 
         return call
 

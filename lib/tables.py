@@ -111,17 +111,19 @@ def treemap_frame(db, top: int = TREEMAP_TABLES) -> pd.DataFrame:
             parts = {"heap": t["heap_bytes"], "indexes": t["index_bytes"], "TOAST": t["toast_bytes"]}
             for part, size in parts.items():
                 if size:
-                    nodes.append({"id": f"{table_id}:{part}", "parent": table_id, "label": part, "bytes": int(size)})
+                    nodes.append({"id": f"{table_id}:{part}", "parent": table_id, "label": part,
+                                  "bytes": int(size), "kind": part})
             total = int(sum(parts.values()))
-            nodes.append({"id": table_id, "parent": schema_id, "label": t["name"], "bytes": total})
+            nodes.append({"id": table_id, "parent": schema_id, "label": t["name"], "bytes": total, "kind": "table"})
             shown += total
         other = int(s["total_bytes"]) - shown
         hidden = int(s["tables"]) - len(mine)
         if other > 0 and hidden > 0:
             nodes.append({"id": f"{schema_id}:other", "parent": schema_id,
-                          "label": f"{hidden:,} smaller tables", "bytes": other})
-        nodes.append({"id": schema_id, "parent": "", "label": s["schema"], "bytes": max(shown + max(other, 0), 0)})
-    return pd.DataFrame(nodes, columns=["id", "parent", "label", "bytes"])
+                          "label": f"{hidden:,} smaller tables", "bytes": other, "kind": "other"})
+        nodes.append({"id": schema_id, "parent": "", "label": s["schema"], "bytes": max(shown + max(other, 0), 0),
+                      "kind": "schema"})
+    return pd.DataFrame(nodes, columns=["id", "parent", "label", "bytes", "kind"])
 
 
 def collect(db) -> dict[str, Any]:
