@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from lib.checkrows import records
 from lib.paging import PAGE_SIZE, Page
 
 SOFT_DELETE_COLUMNS = ("deleted_at",)  # the guide's soft-delete column
@@ -78,7 +79,7 @@ def _covers(big: dict, small: dict) -> bool:
 def _rank(row: dict) -> tuple:
     """Which of two equal indexes to keep: the one backing a constraint, unique, most used, oldest."""
     return (bool(row["is_primary"]), isinstance(row["constraint_name"], str), bool(row["is_unique"]),
-            row["idx_scan"] if pd.notna(row["idx_scan"]) else 0, -int(row["oid"]))
+            row["idx_scan"] or 0, -int(row["oid"]))
 
 
 def redundant(cat: pd.DataFrame) -> list[Redundancy]:
@@ -93,13 +94,14 @@ def redundant(cat: pd.DataFrame) -> list[Redundancy]:
     for _, group in candidates.groupby("table_oid", sort=False):
         if len(group) < 2:
             continue
-        rows = group.to_dict("records")
+        rows = records(group)  # NaN -> None: a missing predicate must equal a missing predicate
         covered_by: dict[int, list[dict]] = {}
         for small in rows:
             if not small["droppable"]:
                 continue
+            # Covered by a strictly better index, or by a twin (each covers the other) that ranks higher.
             covers = [big for big in rows if big["oid"] != small["oid"] and _covers(big, small)
-                      and (big["key_count"] > small["key_count"] or _rank(big) > _rank(small))]
+                      and (not _covers(small, big) or _rank(big) > _rank(small))]
             if covers:
                 covered_by[small["oid"]] = covers
         for small in rows:

@@ -105,7 +105,7 @@ def matviews(db, limit: int | None = None) -> pd.DataFrame:
 
 def partial_on_live_rows(predicate: str | None) -> bool:
     """Is the index partial on the live rows of a soft-delete table (WHERE deleted_at IS NULL)?"""
-    if not predicate:
+    if not isinstance(predicate, str):  # None, or NaN from a frame
         return False
     return any(re.search(rf'(^|[^a-z0-9_"]){col}\s+IS\s+NULL', predicate, re.I) for col in SOFT_DELETE_COLUMNS)
 
