@@ -53,3 +53,14 @@ def test_redundancy_shapes_and_the_index_to_keep(fresh_url):
     assert found["public.r_a_b_twin"].evidence["kind"] == "duplicate"
     assert found["public.r_a"].action.sql == 'DROP INDEX CONCURRENTLY "public"."r_a"'
     assert found["public.pt_a_twin"].action is None
+
+
+def test_partial_on_live_rows_reads_the_predicate_postgresql_prints():
+    from lib.schema_audit import partial_on_live_rows
+
+    assert partial_on_live_rows("(deleted_at IS NULL)")
+    assert partial_on_live_rows("((status = 'open'::text) AND (deleted_at IS NULL))")
+    assert not partial_on_live_rows("(deleted_at IS NOT NULL)")
+    assert not partial_on_live_rows("(undeleted_at IS NULL)")
+    assert not partial_on_live_rows(None)
+    assert not partial_on_live_rows(float("nan"))

@@ -12,7 +12,7 @@ from lib.checkrows import capped, records, stamp
 from lib.checks.overview import CACHE_MIN_BLOCKS
 from lib.checks.tables import settings
 from lib.findings import Action, CheckContext, Finding, Severity, check
-from lib.fmt import fmt_age, fmt_bytes, fmt_pct
+from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
 
 INDEXES_PAGE = "See the Indexes page for the rest."
 PARTITIONED_NOTE = ("It is a partitioned index: PostgreSQL cannot drop or build those CONCURRENTLY, so do it "
@@ -51,7 +51,7 @@ def unused(ctx: CheckContext) -> list[Finding]:
             words = (f"No scan since the statistics began ({fmt_age(since)}), yet every insert and non-HOT update "
                      "of its table writes to it. Drop it (its definition is kept in the audit log).")
         else:
-            words = (f"No scan yet, but the statistics are only {fmt_age(since).replace(' ago', '')} old: wait "
+            words = (f"No scan yet, but the statistics are only {fmt_ms(age_days * 86_400_000)} old: wait "
                      f"until they cover {t.unused_index_min_stats_age_days:g} days of normal traffic (monthly "
                      "jobs too) before dropping it.")
         if r["partitioned"]:
