@@ -118,16 +118,6 @@ def redundant(cat: pd.DataFrame) -> list[Redundancy]:
     return sorted(found, key=lambda r: (-(r.index["index_bytes"] or 0), r.index["display"]))
 
 
-def redundant_frame(found: list[Redundancy]) -> pd.DataFrame:
-    return pd.DataFrame([{"display": r.index["display"], "table_display": r.index["table_display"],
-                          "keep": r.keep["display"], "kind": r.kind, "same_as": ", ".join(r.same_as),
-                          "index_bytes": r.index["index_bytes"],
-                          "idx_scan": r.index["idx_scan"], "definition": r.index["definition"],
-                          "keep_definition": r.keep["definition"]} for r in found],
-                        columns=["display", "table_display", "keep", "kind", "same_as", "index_bytes", "idx_scan",
-                                 "definition", "keep_definition"])
-
-
 def index_page(cat: pd.DataFrame, *, search: str | None = None, sort: str = "index_bytes", number: int = 1,
                size: int = PAGE_SIZE) -> Page:
     """One page of the index list (the catalog is already collected for the checks)."""
@@ -138,6 +128,23 @@ def index_page(cat: pd.DataFrame, *, search: str | None = None, sort: str = "ind
     if not rows.empty:
         rows = rows.sort_values([sort, "display"], ascending=[sort == "display", True], na_position="last")
     return Page.cut(rows, number, size)
+
+
+def details(db, oids: list[int]) -> dict[int, dict[str, Any]]:
+    """Definition (pg_get_indexdef) and last scan (PostgreSQL 16+) of a few indexes, by OID."""
+    if not oids:
+        return {}
+    return {r["oid"]: r for r in db.rows("index_details", {"oids": [int(o) for o in oids]})}
+
+
+def with_details(db, page: Page) -> Page:
+    """The page's rows with their definitions and last scan time."""
+    if page.rows.empty:
+        return page
+    found = details(db, page.rows["oid"].tolist())
+    rows = page.rows.assign(definition=[found.get(o, {}).get("definition") for o in page.rows["oid"]],
+                            last_idx_scan=[found.get(o, {}).get("last_idx_scan") for o in page.rows["oid"]])
+    return Page(rows, page.total, page.number, page.size)
 
 
 def fk_without_index(db, limit: int | None = None) -> pd.DataFrame:
@@ -169,4 +176,4 @@ def collect(db) -> dict[str, Any]:
     """What the Indexes page loads on its first view (also timed by bench/bench_tables.py)."""
     cat = catalog(db)
     return {"catalog": cat, "redundant": redundant(cat), "fk": fk_without_index(db, 500),
-            "cache": cache_totals(db), "page": index_page(cat)}
+            "cache": cache_totals(db), "page": with_details(db, index_page(cat))}

@@ -5,6 +5,7 @@ import streamlit as st
 from lib import bloat, indexes, stbind, tables
 from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_pct
+from lib.paging import Page
 from pages.common import metric
 from pages.parts import lists
 
@@ -19,8 +20,15 @@ def catalog(db):
 
 
 @stbind.cached()
+def details(db, search, sort, number):
+    return indexes.with_details(db, indexes.index_page(catalog(db), search=search, sort=sort, number=number))
+
+
+@stbind.cached()
 def findings(db):
-    return run_checks(CheckContext(db, db.thresholds), ["indexes.", "cache."])
+    ctx = CheckContext(db, db.thresholds)
+    ctx.memo("indexes.catalog", lambda: catalog(db))  # the catalog this page already holds
+    return run_checks(ctx, ["indexes.", "cache."])
 
 
 @stbind.cached()
@@ -144,7 +152,7 @@ with tabs[5]:
 
 with tabs[6]:
     search, sort, _ = lists.controls("indexes", indexes.INDEX_SORTS, "Search schema.index or schema.table")
-    page = indexes.index_page(cat, search=search, sort=sort, number=lists.page_number("indexes"))
+    page = stbind.guarded(lambda: details(db, search, sort, lists.page_number("indexes"))) or Page.cut(cat, 1)
     lists.table(page.rows, {
         "display": lists.text_column("Index", width="medium"), "table_display": lists.text_column("Table"),
         "method": lists.text_column("Method"), "index_bytes": lists.bytes_column("Size"),

@@ -18,7 +18,8 @@ TREEMAP_COLORS = {"schema": "#eef2f8", "table": "#d5deeb", "heap": "#4c78a8", "i
 
 @stbind.cached()
 def overview(db):
-    return tables.settings(db), tables.schema_space(db), tables.treemap_frame(db)
+    schemas = tables.schema_space(db)
+    return tables.settings(db), schemas, tables.treemap_frame(db, schemas=schemas)
 
 
 @stbind.cached()
@@ -61,12 +62,13 @@ if loaded is None:
     st.stop()
 (conf, schemas, treemap), result = loaded
 st.caption(f"Statistics since {fmt_age(conf['stats_reset'] or conf['server_started'])} · autovacuum "
-           f"{'on' if conf['autovacuum'] else 'OFF'} · sizes measured now, row counts are the planner's estimates")
+           f"{'on' if conf['autovacuum'] else 'OFF'} · totals and sorting use the catalog's page counts (as of "
+           "each table's last VACUUM or ANALYZE); the tables listed are measured now; rows are estimates")
 
 cols = st.columns(4)
 metric(cols[0], "Tables", f"{int(schemas['tables'].sum()):,}", f"{int(schemas['partitions'].sum()):,} partitions · "
        f"{len(schemas):,} schemas")
-metric(cols[1], "Space", fmt_bytes(schemas["total_bytes"].sum()),
+metric(cols[1], "Database size", fmt_bytes(conf["database_bytes"]),
        f"indexes {fmt_bytes(schemas['index_bytes'].sum())} · TOAST {fmt_bytes(schemas['toast_bytes'].sum())}")
 metric(cols[2], "Dead tuples", fmt_count(schemas["dead_tup"].sum()), f"finding above {fmt_pct(t.dead_tuple_ratio)}")
 attention = [f for f in result.findings if f.severity >= Severity.WARNING]

@@ -15,6 +15,7 @@ SELECT
     current_setting('autovacuum_freeze_max_age')::float8                    AS freeze_max_age,
     current_setting('autovacuum_multixact_freeze_max_age')::float8          AS multixact_freeze_max_age,
     current_setting('block_size')::int                                      AS block_size,
+    pg_database_size(current_database())                                    AS database_bytes,
     age(d.datfrozenxid)                                                     AS xid_age,
     mxid_age(d.datminmxid)                                                  AS mxid_age,
     s.stats_reset,

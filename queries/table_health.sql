@@ -30,12 +30,13 @@ WITH conf AS (
                   WHERE rc.oid = pg_partition_root(c.oid)) END    AS partition_of,
            c.reltuples,
            greatest(c.reltuples, 0)                                AS rows,
-           pg_relation_size(c.oid)                                 AS heap_bytes,
+           -- the catalog's page count; measured only where the catalog has none yet (never analyzed)
+           CASE WHEN c.relpages > 0 THEN c.relpages::bigint * current_setting('block_size')::bigint
+                ELSE pg_relation_size(c.oid) END                   AS heap_bytes,
            c.relpages,
            -- relallfrozen exists from PostgreSQL 18 on: read through jsonb so one file serves all.
            (to_jsonb(c) ->> 'relallfrozen')::float8                AS relallfrozen,
            greatest(age(c.relfrozenxid), age(t.relfrozenxid))     AS xid_age,
-           has_table_privilege(c.oid, 'SELECT')                    AS readable,
            o.*,
            s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum,
            s.seq_scan, s.seq_tup_read, s.idx_scan,
@@ -87,11 +88,10 @@ WITH conf AS (
            CASE WHEN h.kind <> 'materialized view' THEN h.n_mod_since_analyze / nullif(h.analyze_threshold, 0) END
                                                                                        AS analyze_progress,
            h.xid_age / nullif(h.freeze_max_age, 0)                                     AS freeze_progress,
-           -- Never analyzed: PostgreSQL 14+ marks a never vacuumed or analyzed table with reltuples -1;
-           -- a table vacuumed but never analyzed has rows and no statistics (when we may see them).
-           h.heap_bytes > 0 AND (h.reltuples < 0 OR (h.reltuples > 0 AND h.readable AND NOT EXISTS (
-               SELECT 1 FROM pg_stats ps WHERE ps.schemaname = h.schema AND ps.tablename = h.name)))
-                                                                                       AS never_analyzed,
+           -- Never analyzed: PostgreSQL 14+ marks a table never vacuumed nor analyzed with reltuples -1
+           -- (in the catalog, so a statistics reset does not fake it). A table vacuumed but never
+           -- analyzed is not caught: autovacuum analyzes such a table soon after anyway.
+           h.heap_bytes > 0 AND h.reltuples < 0                                        AS never_analyzed,
            h.seq_tup_read::float8 / nullif(h.seq_scan, 0)                              AS rows_per_seq_scan
       FROM thresholds h
 ), ranked AS (

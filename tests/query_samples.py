@@ -24,4 +24,5 @@ SAMPLE_PARAMS = {
     "text_name_pattern": r"(^|_)(id|status)$",
     "timestamp_pattern": r"^\d{4}-\d{2}-\d{2}",
     "amount_pattern": r"amount",
+    "oids": [],
 }

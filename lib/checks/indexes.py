@@ -29,6 +29,11 @@ def more(ctx: CheckContext, check_id: str, severity: Severity, what: str):
     return checkrows.more(ctx, check_id, severity, what, INDEXES_PAGE)
 
 
+def definitions(ctx: CheckContext, oids: list[int]) -> dict[int, str]:
+    """pg_get_indexdef of the indexes a check is about to report (only those: it is not cheap)."""
+    return {oid: d["definition"] for oid, d in indexes.details(ctx.db, oids).items()}
+
+
 def drop(r: dict) -> Action | None:
     return None if r["partitioned"] else actions.drop_index(r["schema"], r["name"])
 
@@ -67,6 +72,8 @@ def unused(ctx: CheckContext) -> list[Finding]:
 @check("indexes.redundant", "Duplicate and redundant indexes", "indexing")
 def redundant(ctx: CheckContext) -> list[Finding]:
     found = indexes.redundant(catalog(ctx))
+    shown = found[:ctx.thresholds.max_findings_per_check]
+    defs = definitions(ctx, [r.index["oid"] for r in shown] + [r.keep["oid"] for r in shown])
 
     def build(r: indexes.Redundancy) -> Finding:
         i, keep = r.index, r.keep
@@ -77,8 +84,8 @@ def redundant(ctx: CheckContext) -> list[Finding]:
         if i["partitioned"]:
             words += " " + PARTITIONED_NOTE
         evidence = {"keep": keep["display"], "kind": r.kind, "index_bytes": int(i["index_bytes"] or 0),
-                    "scans": int(i["idx_scan"] or 0), "definition": i["definition"],
-                    "keep_definition": keep["definition"]}
+                    "scans": int(i["idx_scan"] or 0), "definition": defs.get(i["oid"], ""),
+                    "keep_definition": defs.get(keep["oid"], "")}
         if r.same_as:
             evidence["same_definition_as"] = ", ".join(r.same_as)
         return Finding("indexes.redundant", Severity.WARNING, i["display"],
@@ -91,6 +98,7 @@ def redundant(ctx: CheckContext) -> list[Finding]:
 @check("indexes.invalid", "Invalid indexes", "indexing")
 def invalid(ctx: CheckContext) -> list[Finding]:
     rows = records(indexes.invalid(catalog(ctx)))
+    defs = definitions(ctx, [r["oid"] for r in rows[:ctx.thresholds.max_findings_per_check]])
 
     def build(r: dict) -> Finding:
         if r["partitioned"]:
@@ -105,7 +113,7 @@ def invalid(ctx: CheckContext) -> list[Finding]:
                 "still updates it. Rebuild it (or drop it if it is not wanted).")
         return Finding("indexes.invalid", Severity.WARNING, r["display"], f"{r['display']} is invalid",
                        {"table": r["table_display"], "index_bytes": int(r["index_bytes"] or 0),
-                        "definition": r["definition"]}, words, action)
+                        "definition": defs.get(r["oid"], "")}, words, action)
 
     return capped(rows, ctx.thresholds.max_findings_per_check, build,
                   more(ctx, "indexes.invalid", Severity.WARNING, "invalid indexes"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lib import actions, checkrows, schema_audit
 from lib.checkrows import capped, records
-from lib.checks.indexes import catalog
+from lib.checks.indexes import catalog, definitions
 from lib.findings import CheckContext, Finding, Severity, check
 from lib.fmt import fmt_bytes, fmt_count, fmt_pct
 
@@ -124,13 +124,14 @@ def sequence_near_max(ctx: CheckContext) -> list[Finding]:
 def soft_delete_not_partial(ctx: CheckContext) -> list[Finding]:
     rows = records(schema_audit.soft_delete_indexes(catalog(ctx)))
     column = schema_audit.SOFT_DELETE_COLUMNS[0]
+    defs = definitions(ctx, [r["oid"] for r in rows[:ctx.thresholds.max_findings_per_check]])
 
     def build(r: dict) -> Finding:
         return Finding(
             "schema.soft_delete_not_partial", Severity.INFO, r["display"],
             f"{r['display']} also indexes the soft-deleted rows of {r['table_display']}",
             {"table": r["table_display"], "scans": int(r["idx_scan"] or 0),
-             "index_bytes": int(r["index_bytes"] or 0), "definition": r["definition"]},
+             "index_bytes": int(r["index_bytes"] or 0), "definition": defs.get(r["oid"], "")},
             f"Queries on live rows filter {column} IS NULL: the same index made partial (its definition plus "
             f"WHERE {column} IS NULL) is smaller and stays so as deleted rows pile up. Create it "
             "CONCURRENTLY, then drop this one.")
