@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -119,7 +120,8 @@ def main() -> int:
     parser.add_argument("--schemas", type=int, default=50)
     parser.add_argument("--tables-per-schema", type=int, default=200)
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="pgpulse-bench-"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the server below is always removed
+    home = Path(tempfile.mkdtemp(prefix="pgpulse-bench-tables-"))
     server = LocalServer(embedded_bin_dir(), home / "data", free_port())
     try:
         server.ensure_started()
