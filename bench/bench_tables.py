@@ -72,19 +72,25 @@ def timed(label: str, fn, runs: int = 2) -> None:
 
 
 def pages(db: Database) -> dict:
-    """Each page's first view, as the page calls lib (without Streamlit's cache)."""
+    """Each page's first view as the page calls lib (without Streamlit's cache, sharing what the page
+    shares between its lists and its checks)."""
     everything = {}
 
     def tables_page():
-        tables.collect(db)
-        bloat.table_bloat(db)
-        run_checks(CheckContext(db, db.thresholds), ["tables."])
+        collected = tables.collect(db)
+        ctx = CheckContext(db, db.thresholds)
+        ctx.memo("tables.settings", lambda: collected["settings"])
+        frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(db))
+        tables.table_page(db, number=2)  # the reader turns a page
+        everything["tables"] = (run_checks(ctx, ["tables."]), frame)
 
     def indexes_page():
-        indexes.collect(db)
-        bloat.index_bloat(db)
+        collected = indexes.collect(db)
+        ctx = CheckContext(db, db.thresholds)
+        ctx.memo("indexes.catalog", lambda: collected["catalog"])
+        ctx.memo("indexes.bloat", lambda: bloat.index_bloat(db))
         tables.table_page(db, sort="heap_blks_read", size=10)
-        run_checks(CheckContext(db, db.thresholds), ["indexes.", "cache."])
+        run_checks(ctx, ["indexes.", "cache."])
 
     def schema_page():
         everything["schema"] = run_checks(CheckContext(db, db.thresholds), ["schema."])

@@ -121,7 +121,7 @@ def treemap_frame(db, top: int = TREEMAP_TABLES, schemas: pd.DataFrame | None = 
         hidden = int(s["tables"]) - len(mine)
         if other > 0 and hidden > 0:
             nodes.append({"id": f"{schema_id}:other", "parent": schema_id,
-                          "label": f"{hidden:,} smaller tables", "bytes": other, "kind": "other"})
+                          "label": f"{hidden:,} other tables", "bytes": other, "kind": "other"})
         nodes.append({"id": schema_id, "parent": "", "label": s["schema"], "bytes": max(shown + max(other, 0), 0),
                       "kind": "schema"})
     return pd.DataFrame(nodes, columns=["id", "parent", "label", "bytes", "kind"])

@@ -27,7 +27,8 @@ def details(db, search, sort, number):
 @stbind.cached()
 def findings(db):
     ctx = CheckContext(db, db.thresholds)
-    ctx.memo("indexes.catalog", lambda: catalog(db))  # the catalog this page already holds
+    ctx.memo("indexes.catalog", lambda: catalog(db))  # what this page already holds
+    ctx.memo("indexes.bloat", lambda: index_bloat(db))
     return run_checks(ctx, ["indexes.", "cache."])
 
 

@@ -49,7 +49,9 @@ def partitions(db, relid, number):
 
 @stbind.cached()
 def findings(db):
-    return run_checks(CheckContext(db, db.thresholds), ["tables."])
+    ctx = CheckContext(db, db.thresholds)
+    ctx.memo("tables.bloat", lambda: table_bloat(db))  # what this page already holds
+    return run_checks(ctx, ["tables."])
 
 
 def of(check_id):

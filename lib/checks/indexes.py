@@ -145,8 +145,10 @@ def fk_missing(ctx: CheckContext) -> list[Finding]:
 def index_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     min_bytes = int(t.bloat_min_mb * 1024 * 1024)
-    rows = [r for r in records(bloat.index_bloat(ctx.db, min_bytes))
-            if (r["bloat_ratio"] or 0) >= t.index_bloat_ratio and (r["bloat_bytes"] or 0) >= min_bytes]
+    frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(ctx.db))  # the Indexes page shares its own
+    big = frame[(frame["bloat_ratio"].fillna(0) >= t.index_bloat_ratio)
+                & (frame["bloat_bytes"].fillna(0) >= min_bytes)] if not frame.empty else frame
+    rows = records(big)
 
     def build(r: dict) -> Finding:
         return Finding(

@@ -149,9 +149,10 @@ def seq_scans(ctx: CheckContext) -> list[Finding]:
 def table_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     min_bytes = int(t.bloat_min_mb * 1024 * 1024)
-    frame = bloat.table_bloat(ctx.db, min_bytes)
-    rows = [r for r in records(frame) if (r["bloat_ratio"] or 0) >= t.table_bloat_ratio
-            and (r["bloat_bytes"] or 0) >= min_bytes]
+    frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(ctx.db))  # the Tables page shares its own
+    big = frame[(frame["bloat_ratio"].fillna(0) >= t.table_bloat_ratio)
+                & (frame["bloat_bytes"].fillna(0) >= min_bytes)] if not frame.empty else frame
+    rows = records(big)
 
     def build(r: dict) -> Finding:
         return Finding(
