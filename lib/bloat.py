@@ -152,3 +152,10 @@ def _frame(rows: list[dict], estimate, drop: list[str]) -> pd.DataFrame:
         return frame
     return frame.sort_values(["bloat_bytes", "display"], ascending=[False, True], na_position="last",
                              ignore_index=True)
+
+
+def bloated(frame: pd.DataFrame, min_ratio: float, min_bytes: int) -> pd.DataFrame:
+    """The estimates past both a share and a size (small relations are not worth a rebuild)."""
+    if frame.empty:
+        return frame
+    return frame[(frame["bloat_ratio"].fillna(0) >= min_ratio) & (frame["bloat_bytes"].fillna(0) >= min_bytes)]

@@ -32,6 +32,11 @@ def _missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def limited(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], int]:
+    """Rows of a query cut by LIMIT, and its `total` column (count(*) OVER (): the rows before the cut)."""
+    return records(frame), int(frame["total"].iloc[0]) if not frame.empty else 0
+
+
 def capped(rows: Iterable[dict], limit: int, build: Callable[[dict], Finding],
            more: Callable[[int], Finding], total: int | None = None) -> list[Finding]:
     """build() the first `limit` rows; past that, one finding from more(count of the rest)."""

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from lib.checkrows import records
+from lib.fmt import fmt_bytes
 from lib.paging import PAGE_SIZE, Page
 
 SOFT_DELETE_COLUMNS = ("deleted_at",)  # the guide's soft-delete column
@@ -174,6 +175,13 @@ def buffercache(db, limit: int = 25) -> pd.DataFrame:
 def exact_index(db, relid: int) -> dict[str, Any] | None:
     """pgstatindex for one btree index (needs pgstattuple)."""
     return db.one("pgstatindex_index", {"relid": int(relid)})
+
+
+def describe_exact(exact: dict[str, Any]) -> str:
+    """One line from pgstatindex's figures."""
+    return (f"**{exact['display']}**: leaves {exact['avg_leaf_density']:.1f}% full, "
+            f"{exact['leaf_fragmentation']:.1f}% fragmented, {exact['leaf_pages']:,} leaf pages, "
+            f"{exact['empty_pages'] + exact['deleted_pages']:,} empty or deleted, {fmt_bytes(exact['index_size'])}.")
 
 
 def collect(db) -> dict[str, Any]:

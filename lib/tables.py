@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from lib import vacuum
+from lib.fmt import fmt_bytes
 from lib.paging import PAGE_SIZE, Page, window
 
 XID_LIMIT = 2**31  # transaction IDs a table may age by before wraparound
@@ -93,6 +94,14 @@ def partitions(db, relid: int, number: int = 1, size: int = PAGE_SIZE) -> Page:
 def exact_table(db, relid: int) -> dict[str, Any] | None:
     """pgstattuple_approx for one table (the extension must be installed: db.capabilities.pgstattuple)."""
     return db.one("pgstattuple_table", {"relid": int(relid)})
+
+
+def describe_exact(exact: dict[str, Any]) -> str:
+    """One line from pgstattuple_approx's figures."""
+    return (f"**{exact['display']}**: {exact['approx_free_percent']:.1f}% free space, "
+            f"{exact['dead_tuple_percent']:.1f}% dead tuples, {exact['approx_tuple_percent']:.1f}% live rows "
+            f"of {fmt_bytes(exact['table_len'])} ({exact['scanned_percent']:.0f}% of its pages read, the rest "
+            "estimated from the visibility map).")
 
 
 def treemap_frame(db, top: int = TREEMAP_TABLES, schemas: pd.DataFrame | None = None) -> pd.DataFrame:

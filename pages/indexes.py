@@ -107,18 +107,8 @@ with tabs[4]:
                           "expected_bytes": lists.bytes_column("Needed for its entries"),
                           "bloat_bytes": lists.bytes_column("Bloat (estimate)"),
                           "bloat_ratio": lists.percent_column("Bloat share")})
-        if caps.pgstattuple:
-            choice = st.selectbox("Measure exactly (pgstatindex)", top["display"], key="exact_index")
-            if st.button("Measure", key="exact_index_go"):
-                oid = int(top.loc[top["display"] == choice, "oid"].iloc[0])
-                exact = stbind.guarded(lambda: indexes.exact_index(db, oid))
-                if exact:
-                    st.write(f"**{exact['display']}**: leaves {exact['avg_leaf_density']:.1f}% full, "
-                             f"{exact['leaf_fragmentation']:.1f}% fragmented, {exact['leaf_pages']:,} leaf pages, "
-                             f"{exact['empty_pages'] + exact['deleted_pages']:,} empty or deleted, "
-                             f"{fmt_bytes(exact['index_size'])}.")
-        else:
-            st.info("For measured figures, install pgstattuple: CREATE EXTENSION pgstattuple;", icon=":material/info:")
+        lists.measure_exactly("exact_index", top, "Measure exactly (pgstatindex)", caps.pgstattuple,
+                              lambda oid: indexes.exact_index(db, oid), indexes.describe_exact)
 
 with tabs[5]:
     cols = st.columns(3)

@@ -132,18 +132,8 @@ with tab_dead:
                           "expected_bytes": lists.bytes_column("Needed for its rows"),
                           "bloat_bytes": lists.bytes_column("Bloat (estimate)"),
                           "bloat_ratio": lists.percent_column("Bloat share"), "why": lists.text_column("No estimate")})
-        if caps.pgstattuple:
-            choice = st.selectbox("Measure exactly (pgstattuple_approx)", top["display"], key="exact_table")
-            if st.button("Measure", key="exact_table_go"):
-                oid = int(top.loc[top["display"] == choice, "oid"].iloc[0])
-                exact = stbind.guarded(lambda: tables.exact_table(db, oid))
-                if exact:
-                    st.write(f"**{exact['display']}**: {fmt_pct(exact['approx_free_percent'] / 100, 1)} free space, "
-                             f"{fmt_pct(exact['dead_tuple_percent'] / 100, 1)} dead tuples, "
-                             f"{fmt_pct(exact['approx_tuple_percent'] / 100, 1)} live rows of "
-                             f"{fmt_bytes(exact['table_len'])} ({exact['scanned_percent']:.0f}% of pages read).")
-        else:
-            st.info("For measured figures, install pgstattuple: CREATE EXTENSION pgstattuple;", icon=":material/info:")
+        lists.measure_exactly("exact_table", top, "Measure exactly (pgstattuple_approx)", caps.pgstattuple,
+                              lambda oid: tables.exact_table(db, oid), tables.describe_exact)
 
 with tab_vacuum:
     st.caption(f"Autovacuum fires when dead rows pass {conf['vacuum_threshold']:.0f} + "

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from lib import actions, bloat, checkrows, indexes
-from lib.checkrows import capped, records, stamp
+from lib.checkrows import capped, limited, records, stamp
 from lib.checks.overview import CACHE_MIN_BLOCKS
 from lib.checks.tables import settings
 from lib.findings import Action, CheckContext, Finding, Severity, check
@@ -122,8 +122,7 @@ def invalid(ctx: CheckContext) -> list[Finding]:
 @check("indexes.fk_missing", "Foreign keys without an index", "indexing")
 def fk_missing(ctx: CheckContext) -> list[Finding]:
     limit = ctx.thresholds.max_findings_per_check
-    frame = indexes.fk_without_index(ctx.db, limit + 1)
-    total = int(frame["total"].iloc[0]) if not frame.empty else 0
+    rows, total = limited(indexes.fk_without_index(ctx.db, limit + 1))
 
     def build(r: dict) -> Finding:
         columns = ", ".join(r["columns"])
@@ -137,7 +136,7 @@ def fk_missing(ctx: CheckContext) -> list[Finding]:
                        {"table": r["table_display"], "columns": columns, "references": r["referenced_display"],
                         "table_rows": int(r["table_rows"]), "table_bytes": int(r["table_bytes"])}, words, action)
 
-    return capped(records(frame), limit, build,
+    return capped(rows, limit, build,
                   more(ctx, "indexes.fk_missing", Severity.WARNING, "foreign keys without an index"), total)
 
 
@@ -146,9 +145,7 @@ def index_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     min_bytes = int(t.bloat_min_mb * 1024 * 1024)
     frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(ctx.db))  # the Indexes page shares its own
-    big = frame[(frame["bloat_ratio"].fillna(0) >= t.index_bloat_ratio)
-                & (frame["bloat_bytes"].fillna(0) >= min_bytes)] if not frame.empty else frame
-    rows = records(big)
+    rows = records(bloat.bloated(frame, t.index_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
         return Finding(

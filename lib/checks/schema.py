@@ -5,7 +5,7 @@ materialized views refreshed CONCURRENTLY."""
 from __future__ import annotations
 
 from lib import actions, checkrows, schema_audit
-from lib.checkrows import capped, records
+from lib.checkrows import capped, limited, records
 from lib.checks.indexes import catalog, definitions
 from lib.findings import CheckContext, Finding, Severity, check
 from lib.fmt import fmt_bytes, fmt_count, fmt_pct
@@ -54,36 +54,29 @@ def _column_check(ctx: CheckContext, check_id: str) -> list[Finding]:
                   more(ctx, check_id, severity, "columns like these"))
 
 
-@check("schema.text_ids", "Identifiers stored as text", "schema")
-def text_ids(ctx: CheckContext) -> list[Finding]:
-    return _column_check(ctx, "schema.text_ids")
+COLUMN_CHECK_TITLES = {
+    "schema.text_ids": "Identifiers stored as text",
+    "schema.text_timestamps": "Timestamps stored as text",
+    "schema.timestamp_without_tz": "timestamp without time zone",
+    "schema.money_type": "Money stored as float or text",
+    "schema.status_without_check": "Status columns without a CHECK or enum",
+}
 
 
-@check("schema.text_timestamps", "Timestamps stored as text", "schema")
-def text_timestamps(ctx: CheckContext) -> list[Finding]:
-    return _column_check(ctx, "schema.text_timestamps")
+def _register_column_check(check_id: str, title: str) -> None:
+    @check(check_id, title, "schema")
+    def run(ctx: CheckContext) -> list[Finding]:
+        return _column_check(ctx, check_id)
 
 
-@check("schema.timestamp_without_tz", "timestamp without time zone", "schema")
-def timestamp_without_tz(ctx: CheckContext) -> list[Finding]:
-    return _column_check(ctx, "schema.timestamp_without_tz")
-
-
-@check("schema.money_type", "Money stored as float or text", "schema")
-def money_type(ctx: CheckContext) -> list[Finding]:
-    return _column_check(ctx, "schema.money_type")
-
-
-@check("schema.status_without_check", "Status columns without a CHECK or enum", "schema")
-def status_without_check(ctx: CheckContext) -> list[Finding]:
-    return _column_check(ctx, "schema.status_without_check")
+for _check_id, _title in COLUMN_CHECK_TITLES.items():
+    _register_column_check(_check_id, _title)
 
 
 @check("schema.no_primary_key", "Tables without a primary key", "schema")
 def no_primary_key(ctx: CheckContext) -> list[Finding]:
     limit = ctx.thresholds.max_findings_per_check
-    frame = schema_audit.tables_without_pk(ctx.db, limit + 1)
-    total = int(frame["total"].iloc[0]) if not frame.empty else 0
+    rows, total = limited(schema_audit.tables_without_pk(ctx.db, limit + 1))
 
     def build(r: dict) -> Finding:
         note = " It has a unique index that could become the key." if r["has_unique_index"] else ""
@@ -92,15 +85,14 @@ def no_primary_key(ctx: CheckContext) -> list[Finding]:
                        "Give every table a primary key: rows can then be told apart, updated one by one, "
                        "replicated logically and joined safely." + note)
 
-    return capped(records(frame), limit, build,
+    return capped(rows, limit, build,
                   more(ctx, "schema.no_primary_key", Severity.WARNING, "tables without a primary key"), total)
 
 
 @check("schema.sequence_near_max", "Sequences and identity columns near their maximum", "schema")
 def sequence_near_max(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
-    frame = schema_audit.sequences_near_max(ctx.db, t.sequence_ratio, t.max_findings_per_check + 1)
-    total = int(frame["total"].iloc[0]) if not frame.empty else 0
+    rows, total = limited(schema_audit.sequences_near_max(ctx.db, t.sequence_ratio, t.max_findings_per_check + 1))
 
     def build(r: dict) -> Finding:
         severity = Severity.CRITICAL if r["used_ratio"] >= t.sequence_critical_ratio else Severity.WARNING
@@ -116,7 +108,7 @@ def sequence_near_max(ctx: CheckContext) -> list[Finding]:
             f"{fmt_count(left)} values are left, then inserts fail. Move the column and the sequence to bigint "
             "(ALTER TABLE ... ALTER COLUMN ... TYPE bigint rewrites the table: plan it).")
 
-    return capped(records(frame), t.max_findings_per_check, build,
+    return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "schema.sequence_near_max", Severity.WARNING, "sequences near their maximum"), total)
 
 
@@ -143,8 +135,7 @@ def soft_delete_not_partial(ctx: CheckContext) -> list[Finding]:
 @check("schema.matviews", "Materialized views and how they refresh", "caching")
 def matviews(ctx: CheckContext) -> list[Finding]:
     limit = ctx.thresholds.max_findings_per_check
-    frame = schema_audit.matviews(ctx.db, limit + 1)
-    total = int(frame["total"].iloc[0]) if not frame.empty else 0
+    rows, total = limited(schema_audit.matviews(ctx.db, limit + 1))
 
     def build(r: dict) -> Finding:
         concurrent = bool(r["has_unique_index"] and r["populated"])
@@ -159,5 +150,4 @@ def matviews(ctx: CheckContext) -> list[Finding]:
                         "refresh": "concurrently" if concurrent else "blocking readers"},
                        words, actions.refresh_matview(r["schema"], r["name"], concurrently=concurrent))
 
-    return capped(records(frame), limit, build,
-                  more(ctx, "schema.matviews", Severity.INFO, "materialized views"), total)
+    return capped(rows, limit, build, more(ctx, "schema.matviews", Severity.INFO, "materialized views"), total)

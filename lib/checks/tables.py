@@ -150,9 +150,7 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     min_bytes = int(t.bloat_min_mb * 1024 * 1024)
     frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(ctx.db))  # the Tables page shares its own
-    big = frame[(frame["bloat_ratio"].fillna(0) >= t.table_bloat_ratio)
-                & (frame["bloat_bytes"].fillna(0) >= min_bytes)] if not frame.empty else frame
-    rows = records(big)
+    rows = records(bloat.bloated(frame, t.table_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
         return Finding(

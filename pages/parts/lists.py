@@ -6,10 +6,12 @@ The rows themselves are cut in SQL (lib.paging); these widgets only choose which
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
+from lib import stbind
 from lib.findings import Finding
 from lib.paging import Page
 from pages.common import finding_card
@@ -94,3 +96,20 @@ def findings(key: str, found: list[Finding], empty: str) -> None:
     for finding in found[(number - 1) * FINDINGS_PER_PAGE: number * FINDINGS_PER_PAGE]:
         finding_card(finding)
     pager(key, Page(pd.DataFrame(), len(found), number, FINDINGS_PER_PAGE), "findings")
+
+
+PGSTATTUPLE_MISSING = "For measured figures, install pgstattuple: CREATE EXTENSION pgstattuple;"
+
+
+def measure_exactly(key: str, top: pd.DataFrame, label: str, available: bool,
+                    measure: Callable[[int], dict | None], describe: Callable[[dict], str]) -> None:
+    """Pick one of the listed relations and measure it now (pgstattuple reads it: on demand only)."""
+    if not available:
+        st.info(PGSTATTUPLE_MISSING, icon=":material/info:")
+        return
+    choice = st.selectbox(label, top["display"], key=key)
+    if st.button("Measure", key=f"{key}_go"):
+        oid = int(top.loc[top["display"] == choice, "oid"].iloc[0])
+        exact = stbind.guarded(lambda: measure(oid))
+        if exact:
+            st.write(describe(exact))
