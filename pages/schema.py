@@ -52,8 +52,9 @@ column_checks = {spec[0] for spec in COLUMN_CHECKS.values()}
 cols = st.columns(4)
 metric(cols[0], "Column type issues", f"{sum(counts[c] for c in column_checks if c != 'schema.status_without_check'):,}",
        "ids, timestamps, money")
-metric(cols[1], "Unconstrained status columns", f"{counts['schema.status_without_check']:,}")
-metric(cols[2], "Tables without a primary key", f"{counts['schema.no_primary_key']:,}")
+metric(cols[1], "Unconstrained status columns", f"{counts['schema.status_without_check']:,}",
+       "no CHECK, enum or foreign key")
+metric(cols[2], "Tables without a primary key", f"{counts['schema.no_primary_key']:,}", "partitions not counted")
 metric(cols[3], "Sequences near their end", f"{counts['schema.sequence_near_max']:,}",
        f"over {db.thresholds.sequence_ratio:.0%} used")
 
