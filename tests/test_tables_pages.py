@@ -45,6 +45,12 @@ def test_indexes_page_shows_each_problem_with_its_sql(app):
         assert sql in codes
     assert {"Indexes", "Never scanned", "Redundant", "Index cache hits"} <= {m.label for m in at.metric}
     assert int(next(m for m in at.metric if m.label == "Redundant").value) >= 2
+    # The demo has pg_buffercache: what shared buffers hold, read on demand.
+    before = len(at.dataframe)
+    at.toggle(key="read_buffers").set_value(True).run()
+    assert not at.exception and len(at.dataframe) == before + 1
+    held = next(d.value for d in at.dataframe if "cache_share" in d.value.columns)
+    assert held["display"].str.startswith("public.").any() and (held["cache_share"] > 0).all()
 
 
 def test_schema_page_lists_each_kind_of_problem(app):
