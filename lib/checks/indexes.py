@@ -46,7 +46,8 @@ def unused(ctx: CheckContext) -> list[Finding]:
     age_days = age.total_seconds() / 86400 if age is not None else 0.0
     old_enough = age_days >= t.unused_index_min_stats_age_days
     since = conf.get("stats_reset") or conf.get("server_started")
-    rows = records(indexes.unused(catalog(ctx), int(t.unused_index_min_size_mb * 1024 * 1024)))
+    found = indexes.unused(catalog(ctx), int(t.unused_index_min_size_mb * 1024 * 1024))
+    rows = records(found.head(t.max_findings_per_check))  # a new database may have 20,000 of them
 
     def build(r: dict) -> Finding:
         evidence = {"index_bytes": int(r["index_bytes"] or 0), "scans": 0, "table": r["table_display"],
@@ -66,7 +67,8 @@ def unused(ctx: CheckContext) -> list[Finding]:
                        evidence, words, drop(r))
 
     return capped(rows, t.max_findings_per_check, build,
-                  more(ctx, "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, "unused indexes"))
+                  more(ctx, "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, "unused indexes"),
+                  len(found))
 
 
 @check("indexes.redundant", "Duplicate and redundant indexes", "indexing")
