@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lib.findings import CheckRun, Finding, Severity
+from lib.findings import CheckRun, Finding, Severity, load_checks
 
 PASS, WARN, FAIL, UNMEASURABLE = "pass", "warn", "fail", "not measurable"
 STATUSES = (FAIL, WARN, PASS, UNMEASURABLE)
@@ -19,6 +19,10 @@ STATUSES = (FAIL, WARN, PASS, UNMEASURABLE)
 # Pages (app.py's st.Page paths) where an item's evidence is shown.
 OVERVIEW, TABLES, INDEXES, SCHEMA, ABOUT = ("pages/overview.py", "pages/tables.py", "pages/indexes.py",
                                             "pages/schema.py", "pages/about.py")
+SLOW_QUERIES, ACTIVITY, SETTINGS = "pages/slow_queries.py", "pages/activity.py", "pages/settings.py"
+LINT_CHECKS = ("lint.select_star", "lint.unbounded_order_by", "lint.deep_offset", "lint.count_for_existence",
+               "lint.or_chain", "lint.correlated_subquery", "lint.select_distinct", "lint.function_on_column",
+               "lint.leading_wildcard_like", "lint.not_in_subquery")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Item:
     info_counts: bool = True  # an INFO finding means the advice is not followed (else only WARNING up)
     measure: Callable[[Context], tuple[str, str]] | None = None  # for items no check scores
     unmeasurable: str = ""  # why the database cannot tell, for items nothing measures
+    needs_pgss: bool = False  # measured from pg_stat_statements: not measurable without it
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ def _names(findings: list[Finding], database: str, most: int = 3) -> str:
 
 
 def score_from_findings(item: Item, ctx: Context) -> tuple[str, str]:
+    if not set(item.checks) & set(load_checks()):
+        return UNMEASURABLE, "not checked by this version of pgpulse"
     errors = [f"{c}: {ctx.run.errors[c]}" for c in item.checks if c in ctx.run.errors]
     if errors:
         return UNMEASURABLE, "could not be checked: " + "; ".join(errors)
@@ -75,13 +82,6 @@ def _unused_indexes(ctx: Context) -> tuple[str, str]:
         return UNMEASURABLE, (f"the statistics cover only {hours:.1f} hours, too little to call an index unused; "
                               f"so far without a scan: {_names(mine, ctx.caps.database)}")
     return score_from_findings(ITEMS_BY_TEXT["Remove indexes that are never used"], ctx)
-
-
-def _needs_pgss(ctx: Context) -> tuple[str, str]:
-    problem = ctx.caps.pgss_problem()
-    if problem:
-        return UNMEASURABLE, problem
-    return score_from_findings(ITEMS_BY_TEXT["No statement slower than the slow threshold on average"], ctx)
 
 
 def _pooler(ctx: Context) -> tuple[str, str]:
@@ -123,30 +123,39 @@ ITEMS = [
     Item("Indexing", "No invalid indexes (failed concurrent builds)", ("indexes.invalid",), INDEXES),
     Item("Indexing", "Bloated indexes are rebuilt (REINDEX CONCURRENTLY, monthly)", ("indexes.bloat",), INDEXES),
     Item("Query optimization", "No statement slower than the slow threshold on average", ("queries.slow",),
-         OVERVIEW, measure=_needs_pgss),
+         SLOW_QUERIES, needs_pgss=True),
+    Item("Query optimization", "Statements meet the guide's performance targets", ("queries.targets",),
+         SLOW_QUERIES, needs_pgss=True),
+    Item("Query optimization", "Queries select only needed columns, use LIMIT, EXISTS, IN and JOINs", LINT_CHECKS,
+         SLOW_QUERIES, needs_pgss=True),
+    Item("Query optimization", "No N+1 query patterns", ("queries.n_plus_one",), SLOW_QUERIES, needs_pgss=True),
     Item("Query optimization", "Large tables are not read by repeated sequential scans", ("tables.seq_scans",),
          TABLES),
-    Item("Query optimization", "Plans reviewed with EXPLAIN ANALYZE; queries select only needed columns, avoid N+1, use LIMIT",
-         unmeasurable=("a habit of the people writing queries; statistics only show its results "
-                               "(slow statements above)")),
     Item("Connection management", "The application connects through a pooler", page=ABOUT, measure=_pooler),
     Item("Connection management", "Active connections stay under the alert level", ("connections.count",),
          OVERVIEW),
-    Item("Connection management", "Pool sized cores × 2 + spindles",
-         unmeasurable=("the pool lives in the application or the pooler, not in the database")),
+    Item("Connection management", "Pools sized cores × 2 + spindles: idle connections do not dominate",
+         ("connections.idle",), ACTIVITY),
+    Item("Connection management", "Connections are released: no session idles inside a transaction",
+         ("activity.idle_in_transaction", "settings.idle_in_transaction_timeout"), ACTIVITY),
     Item("Caching", "Cache hit ratio at least 99%",
          ("cache.hit_ratio", "cache.tables_hit_ratio", "cache.indexes_hit_ratio"), INDEXES, info_counts=False),
     Item("Caching", "Materialized views refresh CONCURRENTLY", ("schema.matviews",), SCHEMA),
     Item("Maintenance", "Dead tuples stay under 20% (VACUUM ANALYZE weekly)", ("tables.dead_tuples",), TABLES),
-    Item("Maintenance", "Autovacuum is on everywhere", ("tables.autovacuum_disabled",), TABLES),
+    Item("Maintenance", "Autovacuum is on everywhere", ("tables.autovacuum_disabled", "settings.autovacuum"),
+         TABLES),
     Item("Maintenance", "Every table has planner statistics (ANALYZE)", ("tables.never_analyzed",), TABLES),
     Item("Maintenance", "Table bloat under control", ("tables.bloat",), TABLES),
     Item("Maintenance", "Transaction ID age far from wraparound", ("tables.xid_age",), TABLES),
     Item("Monitoring", "pg_stat_statements is enabled", page=ABOUT, measure=_pgss),
     Item("Monitoring", "track_io_timing is on", page=ABOUT, measure=_io_timing),
     Item("Monitoring", "Database size under 80% of the plan", ("database.size",), OVERVIEW),
+    Item("Monitoring", "Slow statements are logged, and pg_stat_statements keeps them all",
+         ("settings.slow_query_logging", "settings.pg_stat_statements_max"), SETTINGS),
     Item("Monitoring", "Alerts on size, slow queries and connections",
-         unmeasurable=("alerting is configured outside the database")),
+         page="pages/alerts.py",
+         unmeasurable="alert rules live in pgpulse's configuration (see Alerts) or your monitoring, not in the "
+                      "database"),
 ]
 ITEMS_BY_TEXT = {item.text: item for item in ITEMS}
 
@@ -154,6 +163,8 @@ ITEMS_BY_TEXT = {item.text: item for item in ITEMS}
 def score_item(item: Item, ctx: Context) -> tuple[str, str]:
     if item.unmeasurable:
         return UNMEASURABLE, item.unmeasurable
+    if item.needs_pgss and ctx.caps.pgss_problem():
+        return UNMEASURABLE, ctx.caps.pgss_problem()
     return item.measure(ctx) if item.measure else score_from_findings(item, ctx)
 
 

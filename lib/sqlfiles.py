@@ -6,6 +6,11 @@ picks the variant with the highest minimum version that the server meets, so no 
 ladders. Files use psycopg's `%(name)s` parameters (so a literal percent is `%%`) and `{pgss}` for the
 schema of pg_stat_statements, composed through psycopg.sql (so a literal brace is `{{` or `}}`);
 likewise `{pg_buffercache}` and `{pgstattuple}` for those extensions' schemas.
+
+Every statement is tagged `/* pgpulse */` at its end (and its start), so lists of pg_stat_statements
+leave the app's own statements out with `strpos(query, '/* pgpulse */') = 0`: PostgreSQL 18 records
+a statement's text without its leading comments but keeps a trailing one (and strpos is cheaper than
+a LIKE '%...' over megabytes of text).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ EXTENSIONS = ("pg_buffercache", "pgstattuple")
 
 # Marks the app's own statements so its slow-query lists can leave them out.
 TAG = "/* pgpulse */ "
+TAIL = "\n/* pgpulse */"
 
 
 class UnknownQuery(KeyError):
@@ -52,4 +58,4 @@ def variant_path(name: str, server_version_num: int) -> Path:
 
 @lru_cache(maxsize=512)
 def load(name: str, server_version_num: int) -> str:
-    return TAG + variant_path(name, server_version_num).read_text()
+    return TAG + variant_path(name, server_version_num).read_text().rstrip() + TAIL

@@ -13,7 +13,9 @@ BADGES = {checklist.PASS: ":green-badge[:material/check_circle: pass]",
           checklist.FAIL: ":red-badge[:material/error: fail]",
           checklist.UNMEASURABLE: ":gray-badge[:material/help: not measurable]"}
 TITLES = {"pages/overview.py": "Overview", "pages/tables.py": "Tables", "pages/indexes.py": "Indexes",
-          "pages/schema.py": "Schema audit", "pages/about.py": "About this database"}
+          "pages/schema.py": "Schema audit", "pages/about.py": "About this database",
+          "pages/slow_queries.py": "Slow queries", "pages/activity.py": "Activity", "pages/settings.py": "Settings",
+          "pages/alerts.py": "Alerts"}
 
 
 @stbind.cached()

@@ -146,10 +146,11 @@ def test_server_wide_autovacuum_off_is_one_critical_finding(fresh_url, pg):
         admin.execute("SELECT pg_reload_conf()")
         db = make_db(fresh_url)
         try:
-            findings = run_checks(CheckContext(db, db.thresholds), ["tables.autovacuum_disabled"]).findings
+            findings = run_checks(CheckContext(db, db.thresholds),
+                                  ["tables.autovacuum_disabled", "settings.autovacuum"]).findings
         finally:
             db.close()
             admin.execute("ALTER SYSTEM RESET autovacuum")
             admin.execute("SELECT pg_reload_conf()")
-    # One finding for the server, not one per table (the table's own setting is moot then).
-    assert [(f.severity, f.object) for f in findings] == [(Severity.CRITICAL, fresh_url.rsplit("/", 1)[1])]
+    # Said once, for the server (settings.autovacuum), not once more per table with its own setting off.
+    assert [(f.check, f.severity) for f in findings] == [("settings.autovacuum", Severity.CRITICAL)]

@@ -69,12 +69,14 @@ def never_analyzed(ctx: CheckContext) -> list[Finding]:
 @check("tables.autovacuum_disabled", "Autovacuum is on", "maintenance")
 def autovacuum_disabled(ctx: CheckContext) -> list[Finding]:
     conf = settings(ctx)
-    if not conf.get("autovacuum") or not conf.get("track_counts"):
+    if not conf.get("autovacuum"):
+        return []  # off for the whole server: settings.autovacuum says so once; per table it is moot
+    if not conf.get("track_counts"):
         return [Finding("tables.autovacuum_disabled", Severity.CRITICAL, ctx.caps.database,
-                        "Autovacuum is off for the whole server",
-                        {"autovacuum": str(conf.get("autovacuum")), "track_counts": str(conf.get("track_counts"))},
-                        "Dead tuples pile up and statistics go stale everywhere. Turn autovacuum and "
-                        "track_counts back on in postgresql.conf (they are on by default).")]
+                        "track_counts is off: autovacuum never sees a table needing work",
+                        {"track_counts": "off"},
+                        "Without the counters autovacuum cannot tell dead tuples or changes from none, so "
+                        "it never fires. Turn track_counts back on in postgresql.conf (it is on by default).")]
     rows = [r for r in problems(ctx) if r["opt_enabled"] is not None and not r["opt_enabled"]]
 
     def build(r: dict) -> Finding:
