@@ -16,8 +16,11 @@ from pathlib import Path
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 VARIANT = re.compile(r"^(?P<name>[a-z0-9_]+?)(?:_post_(?P<version>\d{6}))?\.sql$")
 
-# Marks the app's own statements so its slow-query lists can leave them out.
+# Marks the app's own statements so its slow-query lists can leave them out. PostgreSQL 18 drops a
+# leading comment from pg_stat_statements' text, so the mark also ends the statement: exclude with
+# `query NOT LIKE '%%/* pgpulse */'` (works on every version).
 TAG = "/* pgpulse */ "
+TAG_END = "\n/* pgpulse */"
 
 
 class UnknownQuery(KeyError):
@@ -48,4 +51,4 @@ def variant_path(name: str, server_version_num: int) -> Path:
 
 @lru_cache(maxsize=512)
 def load(name: str, server_version_num: int) -> str:
-    return TAG + variant_path(name, server_version_num).read_text()
+    return TAG + variant_path(name, server_version_num).read_text().rstrip() + TAG_END

@@ -52,7 +52,7 @@ class Store:
     def __init__(self, target: str | Path):
         self.target = str(target)
         self.dialect = "postgres" if self.target.startswith(("postgres://", "postgresql://")) else "sqlite"
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: execute/query also work inside transaction()
         self._conn = self._connect()
         self.migrate()
 
@@ -73,6 +73,16 @@ class Store:
     def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
         with self._lock:
             self._conn.execute(self._sql(statement), dict(params or {}))
+
+    def execute_many(self, statement: str, rows: list[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        with self._lock:
+            if self.dialect == "postgres":
+                with self._conn.cursor() as cur:
+                    cur.executemany(self._sql(statement), [dict(r) for r in rows])
+            else:
+                self._conn.executemany(self._sql(statement), [dict(r) for r in rows])
 
     def query(self, statement: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:

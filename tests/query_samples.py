@@ -4,4 +4,5 @@ SAMPLE_PARAMS = {
     "slow_ms": 100.0,
     "limit": 10,
     "offset": 0,
+    "queryids": [1, 2],
 }
