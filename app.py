@@ -5,6 +5,7 @@ import streamlit as st
 from lib import stbind
 from lib.config import ConfigError
 from lib.errors import describe
+from pages import history_ui
 
 st.set_page_config(page_title="pgpulse", page_icon=":material/monitor_heart:", layout="wide")
 
@@ -22,6 +23,9 @@ PAGES = {
     ],
     "Database": [
         st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
+    ],
+    "History": [
+        st.Page("pages/weekly.py", title="Weekly review", icon=":material/date_range:", url_path="weekly"),
     ],
 }
 
@@ -61,4 +65,5 @@ def start_demo_if_needed() -> None:
 
 pick_database()
 start_demo_if_needed()
+history_ui.start_background_snapshots()  # once per process: snapshots of every database while the app runs
 st.navigation(PAGES).run()

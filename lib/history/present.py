@@ -20,18 +20,18 @@ def value(v: float | None, unit: str) -> str:
 
 
 def delta(number) -> str | None:
-    """The change of a KeyNumber in words: '+1.2 MB (+3%)', '−35%', '+0.4 pt', or None."""
+    """The change of a KeyNumber in words: '+1.2 MB', '-35%', '+0.40 pt', '±0', or None (ASCII signs:
+    st.metric reads the direction from a leading '-')."""
     if number.value is None or number.previous is None:
         return None
     diff = number.value - number.previous
     if number.unit == "ratio":
-        return f"{diff * 100:+.2f} pt"
+        return "±0" if abs(diff) < 0.00005 else f"{diff * 100:+.2f} pt"
+    if diff == 0:
+        return "±0"
     if number.unit == "bytes":
-        return f"{'+' if diff >= 0 else '−'}{fmt_bytes(abs(diff))}" + (
-            f" ({number.change:+.1%})" if number.change is not None else "")
-    if number.change is None:
-        return f"{diff:+,.0f}"
-    if number.unit == "count" and abs(diff) < 100:
+        return f"{'+' if diff >= 0 else '-'}{fmt_bytes(abs(diff))}"
+    if number.change is None or (number.unit == "count" and abs(diff) < 100):
         return f"{diff:+,.0f}"
     return f"{number.change:+.0%}"
 
@@ -46,7 +46,7 @@ def ratio_text(change: float | None) -> str:
     if change is None:
         return "new"
     if change >= 1:
-        return f"×{change + 1:.1f}"
+        return f"×{change + 1:.1f}" if change < 9 else f"×{change + 1:,.0f}"
     return f"{change:+.0%}".replace("-", "−")
 
 
@@ -59,12 +59,21 @@ def when(at: float) -> str:
     return f"{datetime.fromtimestamp(at, UTC):%a %d %b %H:%M} UTC"
 
 
+def day(at: float) -> str:
+    return f"{datetime.fromtimestamp(at, UTC):%a %d %b}"
+
+
 def action_line(action: dict) -> str:
     what = (action.get("action") or "").replace("_", " ")
     return f"{when(action['at'])} · {what} {action.get('object') or ''} ({action.get('outcome')})"
 
 
-def cause_line(cause: dict | None) -> str:
+def cause_line(cause: dict | None, short: bool = False) -> str:
+    """'after create index public.x_idx on Tue 17 Nov 14:00 UTC' (short: 'after create index x_idx, Tue 17 Nov')."""
     if not cause:
         return ""
-    return f"after {cause['action'].replace('_', ' ')} {cause.get('object') or ''} on {when(cause['at'])}"
+    what = cause["action"].replace("_", " ")
+    target = cause.get("object") or ""
+    if short:
+        return f"after {what} {target.rsplit('.', 1)[-1]}, {day(cause['at'])}"
+    return f"after {what} {target} on {when(cause['at'])}"

@@ -27,6 +27,7 @@ class KeyNumber:
     previous: float | None
     unit: str  # bytes, ms, count, ratio
     better: str = ""  # lower, higher, or "" when neither direction is good news
+    help: str = ""
 
     @property
     def change(self) -> float | None:
@@ -142,12 +143,14 @@ def _numbers(store, database, period, current, earlier, now_stmts, before_stmts,
     slow_then = sum(1 for s in before_stmts if (s["mean_exec_ms"] or 0) > slow) if earlier else None
     return [
         KeyNumber("database_size", "Database size", end and end["size_bytes"], start and start["size_bytes"], "bytes"),
-        KeyNumber("total_query_time", "Total query time", now["exec_ms"], then["exec_ms"], "ms", "lower"),
+        KeyNumber("total_query_time", "Query time", now["exec_ms"], then["exec_ms"], "ms", "lower"),
         KeyNumber("calls", "Calls", now["calls"], then["calls"], "count"),
         KeyNumber("mean_latency", "Mean latency", now["mean"], then["mean"], "ms", "lower"),
         KeyNumber("cache_hit_ratio", "Cache hit ratio", now["hit"], then["hit"], "ratio", "higher"),
-        KeyNumber("peak_connections", "Peak connections", now["peak"], then["peak"], "count", "lower"),
-        KeyNumber("slow_statements", "Slow statements", slow_now, slow_then, "count", "lower"),
+        KeyNumber("peak_connections", "Connections", now["peak"], then["peak"], "count", "lower",
+                  "The most client connections seen at one snapshot (the peak)."),
+        KeyNumber("slow_statements", "Slow queries", slow_now, slow_then, "count", "lower",
+                  f"Statements whose mean execution time was above {slow:g} ms over the period."),
     ]
 
 
