@@ -1,0 +1,174 @@
+"""History deltas equal the calls a test made between two snapshots, across resets, evictions, restarts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from lib.history import read
+from lib.history.snapshot import take_snapshot
+from lib.store import Store
+from tests import servers
+from tests.conftest import make_db
+
+T0 = 1_799_971_200.0  # a UTC midnight: snapshots are taken under simulated times from here
+PROBES = ("probe_a", "probe_b")
+
+
+def prepare(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in PROBES:
+            conn.execute(sql.SQL("CREATE TABLE {} (v int)").format(sql.Identifier(name)))
+
+
+def call(url: str, table: str, times: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(times):
+            conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+
+
+def calls(store, key: str, table: str, since: float, until: float) -> int:
+    """Calls of `SELECT count(*) FROM <table>` between two times, as history tells them."""
+    found = [r for r in read.statement_deltas(store, key, since, until)
+             if r["query"] == f'SELECT count(*) FROM "{table}"']
+    assert len(found) <= 1
+    return found[0]["calls"] if found else 0
+
+
+def reset(url: str, queryid_of: str | None = None) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        if queryid_of is None:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            return
+        queryid = conn.execute("SELECT queryid FROM pg_stat_statements WHERE query = %s",
+                               (f'SELECT count(*) FROM "{queryid_of}"',)).fetchone()[0]
+        conn.execute("SELECT pg_stat_statements_reset(0, 0, %s)", (queryid,))
+
+
+@pytest.fixture()
+def setup(pg, tmp_path):
+    url = servers.create_database(pg)
+    prepare(url)
+    db = make_db(url, name="t")
+    store = Store(tmp_path / "history.db")
+    yield url, db, store
+    db.close()
+    store.close()
+
+
+def snap(db, store, i: int):
+    return take_snapshot(db, store, "t", at=T0 + i * 300, force=True)
+
+
+def test_first_snapshot_is_a_baseline_and_later_ones_count_the_calls(setup):
+    url, db, store = setup
+    call(url, "probe_a", 4)  # before any snapshot: when it ran is unknown, so it is never counted
+    assert snap(db, store, 0).baseline
+    call(url, "probe_a", 7)
+    call(url, "probe_b", 2)
+    second = snap(db, store, 1)
+    assert not second.baseline and second.statements_moved >= 2
+    assert calls(store, "t", "probe_a", T0, T0 + 300) == 7
+    assert calls(store, "t", "probe_b", T0, T0 + 300) == 2
+    snap(db, store, 2)  # nothing ran: nothing stored for the probes
+    assert calls(store, "t", "probe_a", T0 + 300, T0 + 600) == 0
+    assert store.query("SELECT count(*) AS n FROM hist_statement s JOIN hist_snapshot n ON n.id = s.snapshot_id "
+                       "WHERE n.at = :at", {"at": T0 + 600})[0]["n"] <= 3  # only the snapshot's own reads moved
+    assert calls(store, "t", "probe_a", T0 - 1, T0 + 600) == 7
+
+
+def test_deltas_survive_pg_stat_statements_reset(setup):
+    url, db, store = setup
+    snap(db, store, 0)
+    call(url, "probe_a", 5)
+    snap(db, store, 1)
+    call(url, "probe_a", 3)  # lost with the reset: no snapshot saw them
+    reset(url)
+    call(url, "probe_a", 8)  # more than before the reset: only the reset time tells it restarted
+    call(url, "probe_b", 1)
+    restarted = snap(db, store, 2)
+    assert restarted.restarted
+    assert calls(store, "t", "probe_a", T0 + 300, T0 + 600) == 8
+    assert calls(store, "t", "probe_b", T0 + 300, T0 + 600) == 1
+    call(url, "probe_a", 4)
+    snap(db, store, 3)
+    assert calls(store, "t", "probe_a", T0 + 600, T0 + 900) == 4
+    assert calls(store, "t", "probe_a", T0, T0 + 900) == 5 + 8 + 4
+
+
+def test_deltas_survive_an_evicted_entry(setup, pg):
+    url, db, store = setup
+    call(url, "probe_a", 6)
+    snap(db, store, 0)
+    call(url, "probe_a", 2)
+    snap(db, store, 1)
+    reset(url, queryid_of="probe_a")  # the entry goes, as an eviction would take it
+    call(url, "probe_a", 3)  # fewer than before: it went down, so it restarted
+    snap(db, store, 2)
+    assert calls(store, "t", "probe_a", T0 + 300, T0 + 600) == 3
+    if db.capabilities.version_num >= 170000:
+        reset(url, queryid_of="probe_a")
+        call(url, "probe_a", 9)  # more than before: PostgreSQL 17+ says so with the entry's stats_since
+        snap(db, store, 3)
+        assert calls(store, "t", "probe_a", T0 + 600, T0 + 900) == 9
+
+
+def crash(url: str) -> None:
+    """Kill a backend: the server goes through crash recovery and every statistic starts from zero."""
+    conn = psycopg.connect(url, autocommit=True)
+    os.kill(conn.execute("SELECT pg_backend_pid()").fetchone()[0], signal.SIGKILL)
+    conn.close()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with psycopg.connect(url, autocommit=True) as again:
+                again.execute("SELECT 1")
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module", params=list(servers.available_bin_dirs()))
+def own_server(request):
+    server = servers.start_server(servers.available_bin_dirs()[request.param])
+    yield server
+    server.destroy()
+
+
+def test_deltas_survive_server_restarts(own_server, tmp_path):
+    url = servers.create_database(own_server)
+    prepare(url)
+    store = Store(tmp_path / "history.db")
+    db = make_db(url, name="t")
+    try:
+        snap(db, store, 0)
+        call(url, "probe_a", 5)
+        snap(db, store, 1)
+        call(url, "probe_a", 3)
+        db.close()
+        own_server.stop("fast")  # a clean restart keeps pg_stat_statements (saved to disk)
+        own_server.start()
+        call(url, "probe_a", 2)
+        after_clean = snap(db, store, 2)
+        assert calls(store, "t", "probe_a", T0 + 300, T0 + 600) == 3 + 2
+        assert not after_clean.restarted
+        call(url, "probe_a", 4)  # lost in the crash below: nothing saved them
+        db.close()
+        crash(url)
+        call(url, "probe_a", 20)  # more than the 14 counted before the crash
+        after_crash = snap(db, store, 3)
+        assert after_crash.restarted
+        assert calls(store, "t", "probe_a", T0 + 600, T0 + 900) == 20
+        assert calls(store, "t", "probe_a", T0, T0 + 900) == 5 + 5 + 20
+        started = store.query("SELECT DISTINCT server_started FROM hist_snapshot WHERE database = 't'")
+        assert len(started) == 2  # the clean restart is a new postmaster; crash recovery is not
+    finally:
+        db.close()
+        store.close()
