@@ -22,6 +22,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 ID_TYPES = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
             "postgres": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}
+# `{{WITHOUT_ROWID}}` after a table with a composite primary key: SQLite then stores rows in the key's
+# own b-tree (no rowid, no second copy of the key), about a quarter smaller for history's big tables.
+TABLE_OPTIONS = {"sqlite": "WITHOUT ROWID", "postgres": ""}
 NAMED_PARAM = re.compile(r"(?<![:\w]):([a-zA-Z_]\w*)")
 
 
@@ -93,7 +96,9 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self._lock:
-            self._conn.execute("BEGIN")
+            # SQLite: take the write lock up front, so a transaction that reads then writes waits for
+            # another writer (busy timeout) instead of failing when it upgrades its lock.
+            self._conn.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
             try:
                 yield
             except BaseException:
@@ -117,7 +122,8 @@ class Store:
             if version in done:
                 continue
             with self.transaction():
-                for statement in split_script(script.replace("{{ID}}", ID_TYPES[self.dialect])):
+                script = script.replace("{{ID}}", ID_TYPES[self.dialect])
+                for statement in split_script(script.replace("{{WITHOUT_ROWID}}", TABLE_OPTIONS[self.dialect])):
                     self._execute_unlocked(statement)
                 self._execute_unlocked(
                     "INSERT INTO pgpulse_schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",

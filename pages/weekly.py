@@ -35,7 +35,7 @@ if wanted and wanted not in weeks:
         wanted = None
 
 
-@st.cache_data(ttl=120, show_spinner="Reading history…")
+@st.cache_data(ttl=600, show_spinner="Reading history…")
 def review_of(database: str, week: str, _store):
     return build_review(_store, database, iso_week(week), thresholds)
 

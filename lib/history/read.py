@@ -6,7 +6,7 @@ increments cover the interval ending at it, so a delta is a plain SUM over the p
 
 from __future__ import annotations
 
-from lib.history.model import RELATION_COUNTERS, STATEMENT_COUNTERS
+from lib.history.model import RELATION_COUNTERS
 
 SNAPSHOT_FIELDS = (
     "id, at, since, resolution, baseline, demo, restarted, evicted, size_bytes, connections, "
@@ -35,21 +35,25 @@ def snapshot_at(store, database: str, moment: float) -> dict | None:
     return rows[0] if rows else None
 
 
-STATEMENT_SUMS = ", ".join(f"SUM(s.{c}) AS {c}" for c in STATEMENT_COUNTERS)  # constant column names
+DELTA_COUNTERS = ("calls", "total_exec_ms", "rows", "shared_blks_hit", "shared_blks_read", "temp_blks_written")
+# Column names are constants: summed per key first (integers, one index range), named after.
+KEY_SUMS = ", ".join(f"SUM({c}) AS {c}" for c in DELTA_COUNTERS)
+QUERY_SUMS = ", ".join(f"SUM(a.{c}) AS {c}" for c in DELTA_COUNTERS)
 
 
 def statement_deltas(store, database: str, since: float, until: float) -> list[dict]:
     """What each statement (by queryid, all roles, top level) did in (since, until], busiest first.
 
-    Each row: queryid, query, calls, total_exec_ms, mean_exec_ms, rows and the other counters.
+    Each row: queryid, query, calls, total_exec_ms, mean_exec_ms, rows, shared_blks_hit,
+    shared_blks_read, temp_blks_written.
     """
     rows = store.query(
-        "SELECT k.queryid, max(t.query) AS query, " + STATEMENT_SUMS + " "
-        "FROM hist_snapshot n JOIN hist_statement s ON s.snapshot_id = n.id "
-        "JOIN hist_statement_key k ON k.id = s.key_id "
+        "SELECT k.queryid, max(t.query) AS query, " + QUERY_SUMS + " FROM ("
+        "SELECT key_id, " + KEY_SUMS + " FROM hist_statement WHERE snapshot_id IN "
+        "(SELECT id FROM hist_snapshot WHERE database = :db AND at > :since AND at <= :until) GROUP BY key_id) a "
+        "JOIN hist_statement_key k ON k.id = a.key_id "
         "LEFT JOIN hist_query_text t ON t.database = k.database AND t.queryid = k.queryid "
-        "WHERE n.database = :db AND n.at > :since AND n.at <= :until AND k.toplevel = 1 "
-        "GROUP BY k.queryid ORDER BY SUM(s.total_exec_ms) DESC",
+        "WHERE k.toplevel = 1 GROUP BY k.queryid ORDER BY SUM(a.total_exec_ms) DESC",
         {"db": database, "since": since, "until": until})
     for r in rows:
         r["queryid"] = int(r["queryid"])

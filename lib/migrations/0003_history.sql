@@ -3,6 +3,7 @@
 -- taken (where resets, restarts and evictions are known): a delta over any period is a plain SUM,
 -- and downsampling merges rows by adding them, so totals stay exact. Gauges (sizes, live and dead
 -- tuples, connections) are stored as values. A row is written only when something moved.
+-- The WITHOUT_ROWID placeholder (lib/store.py) keeps SQLite's copies of the two big tables small.
 
 -- One row per snapshot of one database; `database` is the history key (the configured name).
 CREATE TABLE hist_snapshot (
@@ -78,8 +79,8 @@ CREATE TABLE hist_statement (
     blk_write_ms        DOUBLE PRECISION NOT NULL,
     wal_bytes           DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (snapshot_id, key_id)
-);
-CREATE INDEX hist_statement_by_key ON hist_statement (key_id);
+) {{WITHOUT_ROWID}};
+CREATE INDEX hist_statement_by_key ON hist_statement (key_id, snapshot_id);
 
 -- The cumulative counters last seen, per statement: what the next increment is measured from.
 CREATE TABLE hist_statement_state (
@@ -136,8 +137,8 @@ CREATE TABLE hist_relation_sample (
     analyze_count    BIGINT NOT NULL,
     autoanalyze_count BIGINT NOT NULL,
     PRIMARY KEY (snapshot_id, rel_id)
-);
-CREATE INDEX hist_relation_sample_by_rel ON hist_relation_sample (rel_id);
+) {{WITHOUT_ROWID}};
+CREATE INDEX hist_relation_sample_by_rel ON hist_relation_sample (rel_id, snapshot_id);
 
 CREATE TABLE hist_relation_state (
     rel_id           BIGINT PRIMARY KEY,
