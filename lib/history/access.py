@@ -47,19 +47,3 @@ def open_history(store_url: str | None = None) -> Store:
         return open_store(store_url)
     except Exception as exc:  # noqa: BLE001 - every failure becomes the notice
         raise explain(exc, store_url) from None
-
-
-def guarded(fn, store_url: str | None = None):
-    """Run a read or write of history; any store failure becomes HistoryUnavailable."""
-    try:
-        return fn()
-    except HistoryUnavailable:
-        raise
-    except (sqlite3.Error, OSError) as exc:
-        raise explain(exc, store_url) from None
-    except Exception as exc:
-        import psycopg
-
-        if isinstance(exc, psycopg.Error):
-            raise explain(exc, store_url) from None
-        raise
