@@ -59,7 +59,7 @@ if not coverage["snapshots"]:
 
 for col, n in zip(st.columns(len(review.numbers)), review.numbers, strict=True):
     change = present.delta(n)
-    col.metric(n.label, present.value(n.value, n.unit), change, border=True, help=n.help or None,
+    col.metric(n.label, present.value(n.value, n.unit), change, border=True,
                delta_color="off" if change == "±0" else present.tone(n), delta_arrow="off" if change == "±0" else "auto")
 
 
@@ -75,14 +75,14 @@ table, chart = st.columns([1.45, 1], gap="medium")
 table.dataframe(
     [{"Top statements by total time": short(s, 64), "Total": fmt_ms(s["total_exec_ms"]),
       "Δ mean": present.ratio_text(s["mean_change"]), "Calls": s["calls"], "Mean": fmt_ms(s["mean_exec_ms"])}
-     for s in review.statements[:6]],
-    hide_index=True, height=248, width="stretch",
+     for s in review.statements[:7]],
+    hide_index=True, height=283, width="stretch",
     column_config={"Top statements by total time": st.column_config.TextColumn(width=290),
                    "Calls": st.column_config.NumberColumn(format="localized", width=62),
                    "Total": st.column_config.TextColumn(width=62),
                    "Δ mean": st.column_config.TextColumn(width=62),
                    "Mean": st.column_config.TextColumn(width=62)})
-chart.plotly_chart(charts.daily_load(review, height=248), width="stretch", config={"displayModeBar": False})
+chart.plotly_chart(charts.daily_load(review, height=283), width="stretch", config={"displayModeBar": False})
 
 lists = st.container(key="weekly-lists")
 first, second, third = lists.columns(3, gap="medium")

@@ -10,3 +10,4 @@ SELECT
  WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND s.toplevel
    AND s.query NOT LIKE '/* pgpulse */%%'
+   AND s.query NOT LIKE '%%/* pgpulse */'

@@ -5,6 +5,7 @@ WITH mine AS (
      WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND s.toplevel
        AND s.query NOT LIKE '/* pgpulse */%%'
+       AND s.query NOT LIKE '%%/* pgpulse */'
 )
 SELECT
     m.queryid,

@@ -80,6 +80,10 @@ def test_first_snapshot_is_a_baseline_and_later_ones_count_the_calls(setup):
     assert store.query("SELECT count(*) AS n FROM hist_statement s JOIN hist_snapshot n ON n.id = s.snapshot_id "
                        "WHERE n.at = :at", {"at": T0 + 600})[0]["n"] <= 3  # only the snapshot's own reads moved
     assert calls(store, "t", "probe_a", T0 - 1, T0 + 600) == 7
+    # pgpulse's own statements (the snapshot's reads) are tagged and left out, on 15 and on 18 alike.
+    texts = [r["query"] for r in store.query("SELECT query FROM hist_query_text")]
+    own = ("pg_stat_statements_info", "pg_stat_user_tables", "pg_database_size", "FROM \"public\".pg_stat_statements")
+    assert texts and not [t for t in texts if any(mark in t for mark in own)]
 
 
 def test_deltas_survive_pg_stat_statements_reset(setup):
