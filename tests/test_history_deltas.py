@@ -10,8 +10,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from lib.config import Thresholds
 from lib.history import read
+from lib.history.periods import between
 from lib.history.snapshot import take_snapshot
+from lib.history.weekly import build_review
 from lib.store import Store
 from tests import servers
 from tests.conftest import make_db
@@ -175,4 +178,26 @@ def test_deltas_survive_server_restarts(own_server, tmp_path):
         assert len(started) == 2  # the clean restart is a new postmaster; crash recovery is not
     finally:
         db.close()
+        store.close()
+
+
+def test_snapshots_into_a_postgres_store(pg, setup):
+    """The store can be PostgreSQL too ([pgpulse] store_url): same increments, same answers."""
+    url, db, _sqlite = setup
+    store = Store(servers.create_database(pg, prefix="store", extensions=()))
+    try:
+        snap(db, store, 0)
+        call(url, "probe_a", 6)
+        snap(db, store, 1)
+        reset(url)
+        call(url, "probe_a", 9)
+        snap(db, store, 2)
+        assert calls(store, "t", "probe_a", T0, T0 + 300) == 6
+        assert calls(store, "t", "probe_a", T0 + 300, T0 + 600) == 9
+        assert read.relations_at(store, "t", T0 + 600)  # tables and their sizes are there
+        review = build_review(store, "t", between("2027-01-15T00:05", "2027-01-15T00:10"), Thresholds())
+        assert review.period.since == T0 + 300 and review.number("calls").value >= 9
+        assert [s["calls"] for s in review.statements if s["query"] == 'SELECT count(*) FROM "probe_a"'] == [9]
+        assert [s["previous"]["calls"] for s in review.statements if "probe_a" in s["query"]] == [6]
+    finally:
         store.close()

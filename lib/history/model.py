@@ -33,6 +33,13 @@ def placeholders(columns) -> str:
     return ", ".join(f":{c}" for c in columns)
 
 
+def sums(columns, table: str = "") -> str:
+    """'SUM(t.a) AS a, ...': integer sums cast back to BIGINT (PostgreSQL would give numeric)."""
+    prefix = f"{table}." if table else ""
+    return ", ".join(f"SUM({prefix}{c}) AS {c}" if c in FLOAT_COUNTERS else
+                     f"CAST(SUM({prefix}{c}) AS BIGINT) AS {c}" for c in columns)
+
+
 # Statements built once from the column tuples above (constant names, never input).
 STATEMENT_INSERT = (
     "INSERT INTO hist_statement (snapshot_id, key_id, " + ", ".join(STATEMENT_COUNTERS) + ") "

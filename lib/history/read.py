@@ -6,7 +6,7 @@ increments cover the interval ending at it, so a delta is a plain SUM over the p
 
 from __future__ import annotations
 
-from lib.history.model import RELATION_COUNTERS
+from lib.history.model import RELATION_COUNTERS, sums
 
 SNAPSHOT_FIELDS = (
     "id, at, since, resolution, baseline, demo, restarted, evicted, size_bytes, connections, "
@@ -37,8 +37,8 @@ def snapshot_at(store, database: str, moment: float) -> dict | None:
 
 DELTA_COUNTERS = ("calls", "total_exec_ms", "rows", "shared_blks_hit", "shared_blks_read", "temp_blks_written")
 # Column names are constants: summed per key first (integers, one index range), named after.
-KEY_SUMS = ", ".join(f"SUM({c}) AS {c}" for c in DELTA_COUNTERS)
-QUERY_SUMS = ", ".join(f"SUM(a.{c}) AS {c}" for c in DELTA_COUNTERS)
+KEY_SUMS = sums(DELTA_COUNTERS)
+QUERY_SUMS = sums(DELTA_COUNTERS, "a")
 
 
 def statement_deltas(store, database: str, since: float, until: float) -> list[dict]:
@@ -65,7 +65,7 @@ def statement_series(store, database: str, queryid: int, since: float | None = N
                      until: float | None = None) -> list[dict]:
     """One statement's increments per snapshot: at, since, calls, total_exec_ms, rows (all roles)."""
     return store.query(
-        "SELECT n.at, n.since, SUM(s.calls) AS calls, SUM(s.total_exec_ms) AS total_exec_ms, SUM(s.rows) AS rows "
+        "SELECT n.at, n.since, " + sums(("calls", "total_exec_ms", "rows"), "s") + " "
         "FROM hist_statement_key k JOIN hist_statement s ON s.key_id = k.id "
         "JOIN hist_snapshot n ON n.id = s.snapshot_id "
         "WHERE k.database = :db AND k.queryid = :queryid AND k.toplevel = 1 AND n.at > :since AND n.at <= :until "
@@ -102,7 +102,7 @@ def relations_at(store, database: str, moment: float) -> dict[int, dict]:
     return {r["id"]: r for r in rows}
 
 
-RELATION_SUMS = ", ".join(f"SUM(s.{c}) AS {c}" for c in RELATION_COUNTERS)
+RELATION_SUMS = sums(RELATION_COUNTERS, "s")
 
 
 def relation_deltas(store, database: str, since: float, until: float) -> dict[int, dict]:

@@ -18,13 +18,14 @@ from lib.history.model import (
     SAMPLE_INSERT,
     STATEMENT_COUNTERS,
     STATEMENT_INSERT,
+    sums,
 )
 
 HOUR = 3600
 DAY = 86400
 SNAPSHOT_SUMS = ("calls", "exec_ms", "evicted", *DATABASE_COUNTERS)
 SNAPSHOT_MAXES = ("peak_connections", "restarted", "demo")
-STATEMENT_SUMS = ", ".join(f"SUM({c}) AS {c}" for c in STATEMENT_COUNTERS)  # column names: constants
+STATEMENT_SUMS = sums(STATEMENT_COUNTERS)
 
 
 def compact(store, database: str, thresholds, now: float | None = None) -> dict:

@@ -98,7 +98,7 @@ def record(store, key: str, reading: collect.Reading, at: float, texts: dict[int
             db_delta, stats_restart, pgss_restart = dict.fromkeys(DATABASE_COUNTERS, 0), False, False
         else:
             stats_restart = row["stats_reset"] != prev["stats_reset"]
-            pgss_restart = reading.pgss_reset != prev["pgss_reset"]
+            pgss_restart = prev["pgss_reset"] is not None and reading.pgss_reset != prev["pgss_reset"]
             db_delta, db_restart = increment(json.loads(prev["counters"]), counters, DATABASE_COUNTERS,
                                              stats_restart)
             result.restarted = db_restart or pgss_restart
@@ -118,7 +118,7 @@ def record(store, key: str, reading: collect.Reading, at: float, texts: dict[int
             "statements": len(reading.statements) if reading.has_pgss else None,
             "calls": sum(r["calls"] for r in top), "exec_ms": sum(r["total_exec_ms"] for r in top), **db_delta,
         }
-        columns = [c for c in snapshot if c != "db"]
+        columns = [c for c in snapshot if c != "db"]  # this function's own keys: constant column names
         snapshot_id = store.query(
             f"INSERT INTO hist_snapshot (database, {', '.join(columns)}) VALUES (:db, {placeholders(columns)}) "
             "RETURNING id", snapshot)[0]["id"]
