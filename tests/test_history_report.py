@@ -281,3 +281,28 @@ def test_weekly_page_is_one_screen_in_chromium(demo_history, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def time_range_script():
+    import streamlit as st
+
+    from lib import stbind
+    from pages import history_ui
+
+    db = stbind.require_db()
+    chosen = history_ui.time_range_picker()
+    rows = history_ui.statement_deltas(db, *chosen) if chosen else None
+    st.write("since reset" if rows is None else f"{len(rows)} statements")
+
+
+def test_time_range_for_statement_lists(demo_history, app_env):
+    url, path, _store, _ = demo_history
+    app_env(url, str(path))
+    at = AppTest.from_function(time_range_script, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any(m.value == "since reset" for m in at.markdown)
+    at.session_state["history_range"] = "Last week"  # the last 7 days: demo history covers them
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value.endswith(" statements") and not m.value.startswith("0 ") for m in at.markdown)

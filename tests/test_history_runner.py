@@ -108,3 +108,11 @@ def test_interval_comes_from_thresholds(fresh_url, tmp_path):
     fast = replace(settings, thresholds=replace(Thresholds(), history_interval_s=10))
     assert SnapshotLoop(fast).tick_s == 10
     assert SnapshotLoop(settings).tick_s == 30
+
+
+def test_demo_without_a_store_simply_has_no_history(monkeypatch):
+    from lib.history.demo import record_demo_history
+
+    monkeypatch.setenv("PGPULSE_STORE_URL", "/proc/pgpulse-no-such-place/h.db")
+    # The database is never reached: without a store there is nothing to record.
+    assert record_demo_history("postgresql://postgres@127.0.0.1:1/none") is None

@@ -78,6 +78,32 @@ def build_demo_history(db, store, progress: Progress | None = None, now: float |
     return done
 
 
+def record_demo_history(conninfo: str, progress: Progress | None = None) -> dict | None:
+    """build_demo_history for the embedded demo (lib/demo/server.py calls it after the workload).
+
+    Without a usable store the demo simply has no history (None): it must start all the same.
+    """
+    from lib.config import ConfigError, Thresholds, demo_database, load_settings
+    from lib.db import Database
+    from lib.history.access import HistoryUnavailable, open_history
+
+    try:
+        settings = load_settings()
+        store_url, thresholds = settings.store_url, settings.thresholds
+    except ConfigError:
+        store_url, thresholds = None, Thresholds()
+    try:
+        store = open_history(store_url)
+    except HistoryUnavailable:
+        return None
+    db = Database(demo_database(conninfo), thresholds)
+    try:
+        return build_demo_history(db, store, progress)
+    finally:
+        db.close()
+        store.close()
+
+
 def _week_start(now: float) -> float:
     day = datetime.fromtimestamp(now, UTC).date()
     monday = day - timedelta(days=day.weekday())
