@@ -50,7 +50,8 @@ head[2].download_button("Download as HTML", data=lambda: render(review), file_na
                         mime="text/html", icon=":material/download:", width="stretch")
 badge = ":orange-badge[Demo data: recorded from the demo's real workload under simulated times] " if review.demo else ""
 st.caption(f"{badge}{config.title} · {review.period.describe()} against {prev.label} ({prev.describe()}) · "
-           f"{review.coverage['snapshots']} snapshots this week, {review.coverage['previous_snapshots']} the week before")
+           f"{review.coverage['snapshots']} snapshots this week, "
+           f"{review.coverage['previous_snapshots']} the week before")
 if not coverage["snapshots"]:
     st.info("No history for this database yet. The app records a snapshot every "
             f"{thresholds.history_interval_s // 60} minutes while it runs; `python -m lib snapshot --every 5m` "
@@ -59,8 +60,9 @@ if not coverage["snapshots"]:
 
 for col, n in zip(st.columns(len(review.numbers)), review.numbers, strict=True):
     change = present.delta(n)
+    same = change == "±0"
     col.metric(n.label, present.value(n.value, n.unit), change, border=True,
-               delta_color="off" if change == "±0" else present.tone(n), delta_arrow="off" if change == "±0" else "auto")
+               delta_color="off" if same else present.tone(n), delta_arrow="off" if same else "auto")
 
 
 def short(s, width=60):

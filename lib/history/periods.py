@@ -35,7 +35,8 @@ class Period:
         if WEEK.match(self.label):
             return week_of(self.start - timedelta(days=1))
         length = self.end - self.start
-        return Period(self.start - length, self.start, f"{(self.start - length):%Y-%m-%d %H:%M} – {self.start:%Y-%m-%d %H:%M}")
+        start = self.start - length
+        return Period(start, self.start, f"{start:%Y-%m-%d %H:%M} – {self.start:%Y-%m-%d %H:%M}")
 
     def describe(self) -> str:
         """'17–23 Nov 2026' for a week; the label otherwise."""

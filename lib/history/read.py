@@ -138,11 +138,12 @@ def findings_changes(store, database: str, since: float, until: float) -> tuple[
     """(findings opened, findings resolved) in (since, until]."""
     params = {"db": database, "since": since, "until": until}
     opened = store.query("SELECT check_id, object, severity, title, opened_at, resolved_at FROM hist_finding "
-                         "WHERE database = :db AND opened_at > :since AND opened_at <= :until ORDER BY opened_at",
+                         "WHERE database = :db AND opened_at > :since AND opened_at <= :until "
+                         "ORDER BY opened_at, check_id, object",
                          params)
     resolved = store.query("SELECT check_id, object, severity, title, opened_at, resolved_at FROM hist_finding "
                            "WHERE database = :db AND resolved_at > :since AND resolved_at <= :until "
-                           "ORDER BY resolved_at", params)
+                           "ORDER BY resolved_at, check_id, object", params)
     return opened, resolved
 
 

@@ -87,7 +87,8 @@ def _card(n) -> str:
     if d and n.better and n.value != n.previous:
         up = n.value > n.previous
         cls = "good" if up == (n.better == "higher") else "bad"
-    return (f"<div class='card' title='{html.escape(n.help)}'><div class='l'>{html.escape(n.label)}</div><div class='v'>"
+    return (f"<div class='card' title='{html.escape(n.help)}'><div class='l'>{html.escape(n.label)}</div>"
+            "<div class='v'>"
             f"{html.escape(present.value(n.value, n.unit))}</div><div class='{cls}'>{html.escape(d or 'no comparison')}"
             "</div></div>")
 

@@ -165,7 +165,8 @@ def _relations(review: Review, store, database, period: Period, prev: Period, th
         grew = t["size_bytes"] - (before["size_bytes"] if before else 0)
         if grew > 0:
             growth.append({"table": f"{t['schema_name']}.{t['name']}", "size_bytes": t["size_bytes"],
-                           "growth_bytes": grew, "rows_added": t["n_live_tup"] - (before["n_live_tup"] if before else 0),
+                           "growth_bytes": grew,
+                           "rows_added": t["n_live_tup"] - (before["n_live_tup"] if before else 0),
                            "growth": grew / before["size_bytes"] if before and before["size_bytes"] else None})
     review.growing_tables = sorted(growth, key=lambda g: -g["growth_bytes"])[:GROWING]
 
