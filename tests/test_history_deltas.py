@@ -43,6 +43,18 @@ def calls(store, key: str, table: str, since: float, until: float) -> int:
     return found[0]["calls"] if found else 0
 
 
+def insert(url: str, table: str, rows: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(rows):
+            conn.execute(sql.SQL("INSERT INTO {} VALUES (1)").format(sql.Identifier(table)))
+        conn.execute("SELECT pg_stat_force_next_flush()")  # table counters reach the views now
+
+
+def inserted(store, key: str, table: str, since: float, until: float) -> int:
+    rel = next(r["id"] for r in read.all_relations(store, key).values() if r["name"] == table)
+    return (read.relation_deltas(store, key, since, until).get(rel) or {}).get("n_tup_ins", 0)
+
+
 def reset(url: str, queryid_of: str | None = None) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         if queryid_of is None:
@@ -128,18 +140,19 @@ def test_deltas_survive_an_evicted_entry(setup, pg):
 def crash(url: str) -> None:
     """Kill a backend: the server goes through crash recovery and every statistic starts from zero."""
     conn = psycopg.connect(url, autocommit=True)
+    before = conn.execute("SELECT stats_reset FROM pg_stat_statements_info").fetchone()[0]
     os.kill(conn.execute("SELECT pg_backend_pid()").fetchone()[0], signal.SIGKILL)
     conn.close()
     deadline = time.monotonic() + 60
-    while True:
+    while True:  # back when pg_stat_statements was set up anew by the recovery
         try:
             with psycopg.connect(url, autocommit=True) as again:
-                again.execute("SELECT 1")
-                return
+                if again.execute("SELECT stats_reset FROM pg_stat_statements_info").fetchone()[0] != before:
+                    return
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.2)
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module", params=list(servers.available_bin_dirs()))
@@ -163,6 +176,7 @@ def test_deltas_survive_server_restarts(own_server, tmp_path):
         own_server.stop("fast")  # a clean restart keeps pg_stat_statements (saved to disk)
         own_server.start()
         call(url, "probe_a", 2)
+        insert(url, "probe_b", 5)
         after_clean = snap(db, store, 2)
         assert calls(store, "t", "probe_a", T0 + 300, T0 + 600) == 3 + 2
         assert not after_clean.restarted
@@ -170,9 +184,12 @@ def test_deltas_survive_server_restarts(own_server, tmp_path):
         db.close()
         crash(url)
         call(url, "probe_a", 20)  # more than the 14 counted before the crash
+        insert(url, "probe_b", 7)  # more than the 5 before: table counters restarted with the crash too
         after_crash = snap(db, store, 3)
         assert after_crash.restarted
         assert calls(store, "t", "probe_a", T0 + 600, T0 + 900) == 20
+        assert inserted(store, "t", "probe_b", T0 + 300, T0 + 600) == 5
+        assert inserted(store, "t", "probe_b", T0 + 600, T0 + 900) == 7
         assert calls(store, "t", "probe_a", T0, T0 + 900) == 5 + 5 + 20
         started = store.query("SELECT DISTINCT server_started FROM hist_snapshot WHERE database = 't'")
         assert len(started) == 2  # the clean restart is a new postmaster; crash recovery is not

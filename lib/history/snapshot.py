@@ -96,6 +96,7 @@ def record(store, key: str, reading: collect.Reading, at: float, texts: dict[int
         counters = {c: int(row[c] or 0) for c in DATABASE_COUNTERS}
         if prev is None:
             db_delta, stats_restart, pgss_restart = dict.fromkeys(DATABASE_COUNTERS, 0), False, False
+            db_restart = False
         else:
             stats_restart = row["stats_reset"] != prev["stats_reset"]
             pgss_restart = prev["pgss_reset"] is not None and reading.pgss_reset != prev["pgss_reset"]
@@ -125,7 +126,10 @@ def record(store, key: str, reading: collect.Reading, at: float, texts: dict[int
         result.snapshot_id = snapshot_id
         store.execute_many(STATEMENT_INSERT, [{"snapshot_id": snapshot_id, "key_id": r["key_id"],
                                                **{c: r[c] for c in STATEMENT_COUNTERS}} for r in stmt_rows])
-        result.relations_moved = _relations(store, key, reading, snapshot_id, at, prev is None, stats_restart)
+        # The database's own counters restart only with pg_stat_reset() or a crash, which restart
+        # every table's and index's counters too.
+        result.relations_moved = _relations(store, key, reading, snapshot_id, at, prev is None,
+                                            stats_restart or db_restart)
         store.execute(
             "INSERT INTO hist_state (database, snapshot_id, at, server_started, pgss_reset, pgss_dealloc, "
             "stats_reset, counters) VALUES (:db, :sid, :at, :started, :pgss_reset, :dealloc, :stats_reset, :c) "

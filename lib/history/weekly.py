@@ -76,7 +76,7 @@ class Review:
 
 def build_review(store, database: str, period: Period, thresholds) -> Review:
     prev = period.previous()
-    now_stmts = read.statement_deltas(store, database, period.since, period.until)
+    now_stmts = [s for s in read.statement_deltas(store, database, period.since, period.until) if s["calls"]]
     before = {s["queryid"]: s for s in read.statement_deltas(store, database, prev.since, prev.until)}
     snaps = read.snapshots(store, database, prev.since, period.until)
     current = [s for s in snaps if s["at"] > period.since]
