@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib import stbind
+from lib.alerts import background as alerts_background
 from lib.config import ConfigError
 from lib.errors import describe
 from pages import history_ui
@@ -16,6 +17,7 @@ except ConfigError as exc:
     st.stop()
 
 stbind.password_gate(settings.app_password)
+stbind.entered_via_app()
 
 PAGES = {
     "Health": [
@@ -23,6 +25,18 @@ PAGES = {
     ],
     "Database": [
         st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
+    ],
+    "Queries": [
+        st.Page("pages/slow_queries.py", title="Slow queries", icon=":material/speed:", url_path="slow_queries"),
+        st.Page("pages/query.py", title="Query detail", icon=":material/manage_search:", url_path="query"),
+    ],
+    "Plans": [
+        st.Page("pages/explain.py", title="EXPLAIN", icon=":material/account_tree:", url_path="explain"),
+    ],
+    "Live": [
+        st.Page("pages/activity.py", title="Activity", icon=":material/bolt:", url_path="activity"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
+        st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     ],
     "History": [
         st.Page("pages/weekly.py", title="Weekly review", icon=":material/date_range:", url_path="weekly"),
@@ -52,7 +66,8 @@ def start_demo_if_needed() -> None:
 
     if demo.is_ready():
         return
-    with st.status("Preparing the demo database (first start takes about a minute)…", expanded=True) as status:
+    slot = st.empty()
+    with slot.status("Preparing the demo database (the first start takes about a minute)…", expanded=True) as status:
         bar = st.progress(0.0)
         try:
             demo.ensure_demo(lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
@@ -60,9 +75,10 @@ def start_demo_if_needed() -> None:
             status.update(label="The demo database could not start", state="error")
             stbind.show_problem(describe(exc))
             st.stop()
-        status.update(label="Demo database ready", state="complete", expanded=False)
+    slot.empty()
 
 
+alerts_background.ensure_started()  # once per process: evaluates alerts while the app runs
 pick_database()
 start_demo_if_needed()
 history_ui.start_background_snapshots()  # once per process: snapshots of every database while the app runs

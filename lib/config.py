@@ -39,6 +39,10 @@ class Thresholds:
     target_batch_insert_ms: float = 500.0
     target_full_scan_ms: float = 1000.0
     target_dashboard_ms: float = 300.0
+    target_full_scan_max_rows: int = 10_000
+    nplus1_min_calls: int = 100
+    nplus1_max_rows_per_call: float = 10.0
+    nplus1_call_ratio: float = 10.0
     dead_tuple_ratio: float = 0.20
     unused_index_min_stats_age_days: float = 7.0
     unused_index_min_size_mb: float = 0.0
@@ -56,6 +60,16 @@ class Thresholds:
     lock_timeout_ms: int = 1_000
     action_lock_timeout_ms: int = 5_000
     connect_timeout_s: int = 5
+    # EXPLAIN runs a user's statement: its default timeout (adjustable per run) and lock wait.
+    explain_statement_timeout_ms: int = 30_000
+    explain_lock_timeout_ms: int = 2_000
+    # Live activity, pooling advice and settings checks (issue 8).
+    activity_refresh_s: float = 5.0
+    cpu_cores: int = 0  # 0 = unknown: PostgreSQL cannot see the machine, so enter it for pooling advice
+    spindles: int = 1  # effective spindle count (1 for SSD / cloud storage)
+    idle_connections_ratio: float = 0.5
+    idle_connections_min: int = 10
+    temp_spill_mb: float = 64.0
     # History (lib/history): how often snapshots are taken, how long each resolution is kept, and
     # what the weekly review calls a regression (mean up by this factor) or an improvement.
     history_interval_s: int = 300
@@ -211,6 +225,7 @@ class Settings:
     thresholds: Thresholds
     store_url: str | None
     app_password: str | None = field(default=None, repr=False)
+    alerts: dict = field(default_factory=dict, repr=False)  # raw [pgpulse.alerts]; lib.alerts.config reads it
 
     def database(self, name: str) -> DatabaseConfig:
         for db in self.databases:
@@ -248,6 +263,7 @@ def load_settings(secrets: Mapping | None = None, environ: Mapping[str, str] | N
         thresholds=Thresholds.from_mapping(app.get("thresholds")),
         store_url=environ.get("PGPULSE_STORE_URL") or app.get("store_url"),
         app_password=environ.get("PGPULSE_PASSWORD") or app.get("password"),
+        alerts=dict(app.get("alerts") or {}),
     )
 
 

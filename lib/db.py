@@ -48,7 +48,8 @@ class Database:
     def _configure(self, conn: psycopg.Connection) -> None:
         # set_config rather than SET so the values travel as parameters.
         conn.execute(
-            "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
+            "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)"
+            + sqlfiles.TAIL,  # tagged like every statement of the app, so its lists leave it out
             (f"{self.thresholds.statement_timeout_ms}ms", f"{self.thresholds.lock_timeout_ms}ms"),
         )
 
@@ -143,6 +144,10 @@ class Database:
             cur.execute(self.statement(name), dict(params or {}))
             columns = [c.name for c in cur.description or []]
             return pd.DataFrame(cur.fetchall(), columns=columns)
+
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable (as a sentence) when the server is not there."""
+        self.rows("ping")
 
     def one(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         found = self.rows(name, params)

@@ -5,6 +5,11 @@ whose version number is at least NNNNNN (e.g. `_post_170000` for PostgreSQL 17 a
 picks the variant with the highest minimum version that the server meets, so no caller writes version
 ladders. Files use psycopg's `%(name)s` parameters (so a literal percent is `%%`) and `{pgss}` for the
 schema of pg_stat_statements, composed through psycopg.sql (so a literal brace is `{{` or `}}`).
+
+Every statement is tagged `/* pgpulse */` at its end (and its start), so lists of pg_stat_statements
+leave the app's own statements out with `strpos(query, '/* pgpulse */') = 0`: PostgreSQL 18 records
+a statement's text without its leading comments but keeps a trailing one (and strpos is cheaper than
+a LIKE '%...' over megabytes of text).
 """
 
 from __future__ import annotations
@@ -16,11 +21,9 @@ from pathlib import Path
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 VARIANT = re.compile(r"^(?P<name>[a-z0-9_]+?)(?:_post_(?P<version>\d{6}))?\.sql$")
 
-# Marks the app's own statements so its slow-query lists can leave them out. PostgreSQL 18 drops a
-# leading comment from pg_stat_statements' text, so the mark also ends the statement: exclude with
-# `query NOT LIKE '%%/* pgpulse */'` (works on every version).
+# Marks the app's own statements so its slow-query lists can leave them out.
 TAG = "/* pgpulse */ "
-TAG_END = "\n/* pgpulse */"
+TAIL = "\n/* pgpulse */"
 
 
 class UnknownQuery(KeyError):
@@ -51,4 +54,4 @@ def variant_path(name: str, server_version_num: int) -> Path:
 
 @lru_cache(maxsize=512)
 def load(name: str, server_version_num: int) -> str:
-    return TAG + variant_path(name, server_version_num).read_text().rstrip() + TAG_END
+    return TAG + variant_path(name, server_version_num).read_text().rstrip() + TAIL

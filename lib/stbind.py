@@ -6,6 +6,7 @@ Everything else in lib works without Streamlit (CLI, tests); pages call this mod
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ from lib.errors import PgPulseError, Problem, describe
 
 STATS_TTL_S = 30
 SESSION_KEY = "pgpulse_database"
+VIA_APP_KEY = "pgpulse_via_app"
 T = TypeVar("T")
 
 
@@ -94,11 +96,28 @@ def current_db() -> Database:
     return database_for(current_config())
 
 
+def entered_via_app() -> None:
+    """app.py marks the session: its password gate and router have run."""
+    st.session_state[VIA_APP_KEY] = True
+
+
+def require_app_shell() -> None:
+    """Send a page that runs without app.py back through it.
+
+    Until app.py has called st.navigation once after the server starts, Streamlit still routes a
+    deep link (/about) the old `pages/` folder way and runs the page file alone, which would skip
+    the password gate. Such a run is sent to app.py, which routes it properly.
+    """
+    if not st.session_state.get(VIA_APP_KEY):
+        st.switch_page("app.py")
+
+
 def require_db() -> Database:
     """The current database, connected; otherwise a banner saying what to do, and the page stops."""
+    require_app_shell()
     db = current_db()
     try:
-        db.capabilities  # noqa: B018 - connects on first use
+        db.ping()  # cached figures must not hide a server that went away
     except Exception as exc:  # noqa: BLE001
         show_problem(describe(exc, db.config.display))
         st.stop()
@@ -115,16 +134,23 @@ def require_pgss(db: Database) -> None:
 
 # -- caching ---------------------------------------------------------------------------------------
 def cached(ttl: int = STATS_TTL_S) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Cache `fn(db, *args)` per database name for `ttl` seconds (statistics change slowly)."""
+    """Cache `fn(db, *args)` per database for `ttl` seconds (statistics change slowly).
+
+    Keyed by the function's file and name (pages all run as __main__, so a name alone collides)
+    and by the database's name and a digest of its connection string (a name can be re-pointed).
+    """
 
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        fn_key = f"{fn.__code__.co_filename}:{fn.__qualname__}"
+
         @st.cache_data(ttl=ttl, show_spinner=False)
-        def by_name(db_name: str, fn_name: str, *args: Any) -> T:
+        def by_name(db_name: str, target: str, fn_key: str, *args: Any) -> T:
             return fn(database_by_name(db_name), *args)
 
         @functools.wraps(fn)
         def call(db: Database, *args: Any) -> T:
-            return by_name(db.config.name, fn.__qualname__, *args)
+            target = hashlib.sha256(db.config.conninfo.encode()).hexdigest()[:16]
+            return by_name(db.config.name, target, fn_key, *args)
 
         return call
 

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import overview, stbind
+from lib import overview, statement_review, stbind
 from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
 from pages.common import COLORS, findings_by_severity, metric
@@ -74,6 +74,23 @@ def gauge_chart() -> go.Figure:
 
 st.subheader("Against the limits")
 st.plotly_chart(gauge_chart(), width="stretch", config={"displayModeBar": False})
+
+
+@stbind.cached()
+def review_of(db):  # the same cache entry as the Slow queries page's
+    return statement_review.review(db)
+
+
+if caps.has_pgss:
+    st.subheader("Performance targets")
+    review = stbind.guarded(lambda: review_of(db))
+    if review is not None:
+        cells = [*st.columns(3), *st.columns(3)]
+        for cell, s in zip(cells, review.compliance.summary(), strict=False):
+            badge = (":gray-badge[no statements]" if s.ok is None else f":green-badge[:material/check: {s.passed} of "
+                     f"{s.statements} pass]" if s.ok else f":red-badge[:material/close: {s.failed} of {s.statements} over]")
+            cell.markdown(f"**{s.label}** ≤ {fmt_ms(s.target_ms)}  \n{badge}")
+        st.caption("Mean time of the busiest statements against the guide's targets; details on Slow queries.")
 
 st.subheader("Findings")
 findings_by_severity(result.findings)

@@ -26,5 +26,4 @@ SELECT
   LEFT JOIN pg_roles r ON r.oid = s.userid
  WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND s.queryid IS NOT NULL
-   AND s.query NOT LIKE '/* pgpulse */%%'
-   AND s.query NOT LIKE '%%/* pgpulse */'
+   AND strpos(s.query, '/* pgpulse */') = 0  -- the app's own statements, tagged

@@ -4,8 +4,7 @@ WITH mine AS (
       FROM {pgss}.pg_stat_statements s
      WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND s.toplevel
-       AND s.query NOT LIKE '/* pgpulse */%%'
-       AND s.query NOT LIKE '%%/* pgpulse */'
+       AND strpos(s.query, '/* pgpulse */') = 0  -- the app's own statements, tagged
 )
 SELECT
     m.queryid,

@@ -6,6 +6,7 @@ import psycopg
 import pytest
 
 from lib import actions
+from tests import servers
 
 HOSTILE = ['a"; DROP TABLE victim; --', "Mixed Case", "sélect ünïcode", "select", "x" * 63]
 
@@ -45,7 +46,20 @@ def test_refresh_matview_and_backend_actions(fresh_url):
         conn.execute(actions.refresh_matview("public", "my view", concurrently=False).sql)
         assert actions.cancel_backend(123).sql == 'SELECT "pg_catalog"."pg_cancel_backend"(123)'
         assert conn.execute(actions.cancel_backend(2**30).sql).fetchone()[0] is False  # no such backend
-        conn.execute(actions.reset_statements("public").sql)
+
+
+def test_reset_statements_on_a_server_of_its_own():
+    # A reset clears pg_stat_statements server-wide: never on the shared test servers.
+    server = servers.start_server(servers.available_bin_dirs()["pg18"])
+    try:
+        url = servers.create_database(server)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT 12345")
+            conn.execute(actions.reset_statements("public").sql)
+            left = conn.execute("SELECT count(*) FROM pg_stat_statements WHERE query LIKE 'SELECT $1'").fetchone()[0]
+            assert left == 0
+    finally:
+        server.destroy()
 
 
 def test_recreate_refuses_what_is_not_an_index_definition():

@@ -37,21 +37,24 @@ def app_url(embedded_demo):
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, proc)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+def wait_healthy(url: str, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
                 if answer.status == 200:
-                    break
+                    return
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start; see streamlit.log")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    proc.kill()
+    pytest.fail("streamlit did not start")
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +85,23 @@ def test_overview_numbers_on_screen_with_no_error(browser, app_url):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
     page.close()
+
+
+def test_first_deep_link_still_asks_for_the_password(embedded_demo, browser):
+    """The very first request after start is a deep link: it must not skip app.py's password gate."""
+    need_chromium()
+    env = {**os.environ, "PGPULSE_PASSWORD": "s3cret-gate"}
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true"], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}/about")
+        page.wait_for_selector('input[type="password"]', timeout=60_000)
+        assert "About this database" not in page.inner_text("body")
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

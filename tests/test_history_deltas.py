@@ -65,12 +65,30 @@ def reset(url: str, queryid_of: str | None = None) -> None:
         conn.execute("SELECT pg_stat_statements_reset(0, 0, %s)", (queryid,))
 
 
+@pytest.fixture(scope="module", params=list(servers.available_bin_dirs()))
+def own_server(request):
+    server = servers.start_server(servers.available_bin_dirs()[request.param])
+    yield server
+    server.destroy()
+
+
 @pytest.fixture()
 def setup(pg, tmp_path):
     url = servers.create_database(pg)
     prepare(url)
     db = make_db(url, name="t")
     store = Store(tmp_path / "history.db")
+    yield url, db, store
+    db.close()
+    store.close()
+
+
+@pytest.fixture()
+def own(own_server, tmp_path):
+    """Like `setup`, on a server of this module's own (for tests that reset or restart it)."""
+    url = servers.create_database(own_server)
+    prepare(url)
+    db, store = make_db(url, name="t"), Store(tmp_path / "history.db")
     yield url, db, store
     db.close()
     store.close()
@@ -101,8 +119,9 @@ def test_first_snapshot_is_a_baseline_and_later_ones_count_the_calls(setup):
     assert texts and not [t for t in texts if any(mark in t for mark in own)]
 
 
-def test_deltas_survive_pg_stat_statements_reset(setup):
-    url, db, store = setup
+def test_deltas_survive_pg_stat_statements_reset(own):
+    # A full reset empties pg_stat_statements for the whole server: never on the shared test servers.
+    url, db, store = own
     snap(db, store, 0)
     call(url, "probe_a", 5)
     snap(db, store, 1)
@@ -155,13 +174,6 @@ def crash(url: str) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module", params=list(servers.available_bin_dirs()))
-def own_server(request):
-    server = servers.start_server(servers.available_bin_dirs()[request.param])
-    yield server
-    server.destroy()
-
-
 def test_deltas_survive_server_restarts(own_server, tmp_path):
     url = servers.create_database(own_server)
     prepare(url)
@@ -198,10 +210,10 @@ def test_deltas_survive_server_restarts(own_server, tmp_path):
         store.close()
 
 
-def test_snapshots_into_a_postgres_store(pg, setup):
+def test_snapshots_into_a_postgres_store(own, own_server):
     """The store can be PostgreSQL too ([pgpulse] store_url): same increments, same answers."""
-    url, db, _sqlite = setup
-    store = Store(servers.create_database(pg, prefix="store", extensions=()))
+    url, db, _sqlite = own
+    store = Store(servers.create_database(own_server, prefix="store", extensions=()))
     try:
         snap(db, store, 0)
         call(url, "probe_a", 6)

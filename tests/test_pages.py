@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
-NOT_PAGES = {"common.py", "history_ui.py"}  # modules pages import, not pages
+NOT_PAGES = {"common.py", "plan_ui.py", "history_ui.py"}  # modules pages import, not pages
 PAGE_FILES = sorted(p.name for p in (REPO / "pages").glob("*.py") if p.name not in NOT_PAGES)
 
 
@@ -55,3 +55,66 @@ def test_unreachable_database_is_a_banner_not_a_traceback(monkeypatch):
     assert not at.exception
     assert any("Database unreachable" in e.value for e in at.error)
     stbind.settings.clear()
+
+
+def test_app_recovers_when_the_server_comes_back(monkeypatch):
+    """A server that stops while the app is open gives a banner, and the app works again once it is back."""
+    from lib import stbind
+    from tests import servers
+
+    server = servers.start_server(servers.available_bin_dirs()["pg18"])
+    try:
+        monkeypatch.setenv("DATABASE_URL", servers.create_database(server))
+        stbind.settings.clear()
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception and not at.error
+        assert any(m.label == "Database size" for m in at.metric)
+        server.stop("immediate")
+        at.run()
+        assert not at.exception
+        assert any("Database unreachable" in e.value for e in at.error)
+        server.start()
+        at.run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert any(m.label == "Database size" for m in at.metric)
+    finally:
+        stbind.settings.clear()
+        server.destroy()
+
+
+def test_password_gate(monkeypatch, embedded_demo):
+    from lib import stbind
+
+    monkeypatch.setenv("PGPULSE_PASSWORD", "open sesame")
+    stbind.settings.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.metric and at.text_input[0].label == "Password"
+        at.text_input[0].input("wrong").run()
+        assert any("Wrong password" in e.value for e in at.error) and not at.metric
+        at.text_input[0].input("open sesame").run()
+        assert any(m.label == "Database size" for m in at.metric)
+    finally:
+        stbind.settings.clear()
+
+
+def test_without_pg_stat_statements_the_overview_says_how_to_enable_it(monkeypatch):
+    from lib import stbind
+    from tests import servers
+
+    server = servers.start_server(servers.available_bin_dirs()["pg18"], preload=False)
+    try:
+        monkeypatch.setenv("DATABASE_URL", servers.create_database(server, extensions=()))
+        stbind.settings.clear()
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception and not at.error
+        assert any(m.label == "Query statistics" and m.value == "unavailable" for m in at.metric)
+        assert any("shared_preload_libraries" in i.value for i in at.info)
+        at.switch_page("pages/about.py").run()
+        assert not at.exception and any("shared_preload_libraries" in w.value for w in at.warning)
+    finally:
+        stbind.settings.clear()
+        server.destroy()

@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--stop", action="store_true", help="stop the demo server")
     group.add_argument("--reset", action="store_true", help="delete the demo database; the next start rebuilds it")
+    group.add_argument("--workload", type=int, metavar="ROUNDS", help="start the demo, then run its workload "
+                       "ROUNDS more times (fresh statistics after a reset)")
     parser.set_defaults(func=run)
 
 
@@ -31,5 +33,11 @@ def run(args: argparse.Namespace) -> int:
         url = demo.ensure_demo(lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr))
     except Exception as exc:  # noqa: BLE001
         raise UsageError(f"the embedded demo database could not start: {exc}") from None
+    if args.workload:
+        from lib.demo import content
+
+        if args.workload < 1:
+            raise UsageError("--workload takes a number of rounds of at least 1")
+        content.run_workload(url, lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr), rounds=args.workload)
     print(url)
     return 0

@@ -52,15 +52,25 @@ def installed_version(conn: psycopg.Connection) -> int | None:
     return row[0]
 
 
-def load_schema(conninfo: str, progress: Progress = no_progress) -> None:
-    """Create the demo tables, data and planted problems, unless this version is already there."""
+def load_schema(conninfo: str, progress: Progress = no_progress, *, force: bool = False) -> None:
+    """Create the demo tables, data and planted problems, unless this version is already there.
+
+    `force` drops and reloads the demo objects even when they are current. Needs a superuser
+    (CREATE EXTENSION), which the embedded demo server gives.
+    """
     with psycopg.connect(conninfo, autocommit=True, application_name=LOAD_APPLICATION_NAME) as conn:
-        if installed_version(conn) == SCHEMA_VERSION:
+        # Two app sessions starting at once: the second waits here, then finds the schema loaded.
+        # (A session lock: released when this connection closes, whatever happens.)
+        conn.execute("SELECT pg_advisory_lock(hashtext('pgpulse_demo.load'))")
+        if not force and installed_version(conn) == SCHEMA_VERSION:
             progress(1.0, "demo schema already loaded")
             return
         # The load's own statements (huge INSERT ... SELECT) are not the workload the dashboard
         # should talk about: keep them out of pg_stat_statements.
-        conn.execute("SET pg_stat_statements.track = 'none'")
+        try:
+            conn.execute("SET pg_stat_statements.track = 'none'")
+        except psycopg.errors.InsufficientPrivilege:
+            pass  # tracked then; harmless
         steps = schema_steps()
         total = sum(s.weight for s in steps)
         done = 0

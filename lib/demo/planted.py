@@ -139,7 +139,7 @@ _ALL = [
         ("public.leads",),
         (r"\(SELECT count\(\*\) FROM leads l WHERE l\.converted_client_id = c\.id\)",
          r"row_number\(\) OVER \(PARTITION BY company ORDER BY created_at DESC\)",
-         r"LEFT JOIN invoices i ON i\.client_id = l\.converted_client_id"),
+         r"count\(l\.converted_client_id\) AS converted,\s+sum\(r\.invoiced_cents\)"),
     ),
     Planted(
         "text_ids",

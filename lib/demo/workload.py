@@ -116,9 +116,10 @@ MONTHLY_FUNNEL = """
 SELECT date_trunc('month', l.created_at) AS month, l.source,
        count(*) AS leads,
        count(l.converted_client_id) AS converted,
-       sum(i.amount_cents) AS invoiced_cents
+       sum(r.invoiced_cents) AS invoiced_cents
   FROM leads l
-  LEFT JOIN invoices i ON i.client_id = l.converted_client_id
+  LEFT JOIN (SELECT client_id, sum(amount_cents) AS invoiced_cents FROM invoices GROUP BY client_id) AS r
+         ON r.client_id = l.converted_client_id
  GROUP BY 1, 2
  ORDER BY 1, 2"""
 
@@ -135,18 +136,21 @@ class _Traffic:
         cur = self.conn.execute(query, params)
         return cur.fetchall() if cur.description else []
 
-    def client_id(self) -> uuid.UUID:
-        return demo_uuid("client", self.rng.randint(1, CLIENTS))
+    def repeat(self, times: int, query: str, params: Callable[[], tuple] | None = None) -> None:
+        """Run `query` `times` times, with fresh parameters from `params()` each time."""
+        for _ in range(times):
+            self.run(query, params() if params else None)
 
-    def invoice_id(self) -> uuid.UUID:
-        return demo_uuid("invoice", self.rng.randint(1, INVOICES))
+    def client_id(self) -> tuple[uuid.UUID]:
+        return (demo_uuid("client", self.rng.randint(1, CLIENTS)),)
+
+    def invoice_id(self) -> tuple[uuid.UUID]:
+        return (demo_uuid("invoice", self.rng.randint(1, INVOICES)),)
 
     # -- ordinary traffic --------------------------------------------------------------------------
     def point_lookups(self) -> None:
-        for _ in range(60):
-            self.run(CLIENT_BY_ID, (self.client_id(),))
-        for _ in range(40):
-            self.run(INVOICE_BY_ID, (self.invoice_id(),))
+        self.repeat(60, CLIENT_BY_ID, self.client_id)
+        self.repeat(40, INVOICE_BY_ID, self.invoice_id)
 
     def writes(self) -> None:
         for _ in range(20):
@@ -160,7 +164,7 @@ class _Traffic:
         for lead_id in self.new_lead_ids[-20:]:
             self.run(UPDATE_LEAD_STATUS, ("contacted", lead_id))
         # one batch of 100 rows, as a payment provider's daily settlement file would arrive
-        invoices = [self.invoice_id() for _ in range(100)]
+        invoices = [self.invoice_id()[0] for _ in range(100)]
         self.run(BATCH_INSERT_PAYMENTS, (
             invoices, [round(self.rng.uniform(10, 900), 2) for _ in invoices],
             [self.rng.choice(["card", "bank_transfer"]) for _ in invoices],
@@ -168,27 +172,22 @@ class _Traffic:
         ))
 
     def queue(self) -> None:
-        for _ in range(10):
-            self.run(INSERT_DLQ, ("webhooks", "invoice", str(self.invoice_id()),
-                                  Jsonb({"event": "invoice.paid"}), "HTTP 502 from upstream"))
+        self.repeat(10, INSERT_DLQ, lambda: ("webhooks", "invoice", str(self.invoice_id()[0]),
+                                             Jsonb({"event": "invoice.paid"}), "HTTP 502 from upstream"))
         self.run(RETRY_DLQ)
-        for _ in range(3):
-            self.run(QUEUE_OVERVIEW)
+        self.repeat(3, QUEUE_OVERVIEW)
 
     def dashboard(self) -> None:
         self.run(REFRESH_DASHBOARD)
-        for _ in range(10):
-            self.run(READ_DASHBOARD)
-        for _ in range(5):
-            self.run(RECENT_LEADS_BY_SOURCE)
-        for plan in ("pro", "enterprise", "team", "free", "pro"):
-            self.run(CLIENTS_BY_PLAN, (Jsonb({"plan": plan, "seats": self.rng.randint(1, 50)}),))
+        self.repeat(10, READ_DASHBOARD)
+        self.repeat(5, RECENT_LEADS_BY_SOURCE)
+        plans = ["free", "pro", "team", "enterprise"]
+        self.repeat(5, CLIENTS_BY_PLAN,
+                    lambda: (Jsonb({"plan": self.rng.choice(plans), "seats": self.rng.randint(1, 50)}),))
         for status in ("new", "contacted", "qualified", "proposal", "converted"):
             self.run(LEADS_IN_STATUS, (status,))
-        for _ in range(5):
-            self.run(RECENT_AUDIT)
-        for _ in range(5):
-            self.run(TOP_OVERDUE_CLIENTS)
+        self.repeat(5, RECENT_AUDIT)
+        self.repeat(5, TOP_OVERDUE_CLIENTS)
 
     # -- planted problems --------------------------------------------------------------------------
     def n_plus_one(self) -> None:
@@ -198,38 +197,25 @@ class _Traffic:
                 self.run(INVOICES_OF_CLIENT, (client_id,))
 
     def lookups_that_scan(self) -> None:
-        emails = [email for _id, _name, email in self.run(CLIENT_LIST)]
-        for i in range(30):
-            self.run(CLIENT_BY_EMAIL, (emails[i % len(emails)].lower(),))
-        for _ in range(25):
-            # signup form: "is this e-mail already a lead?" (mostly not)
-            n = self.rng.randint(1, 400_000)
-            self.run(LEAD_BY_EMAIL, (f"lead{n}@gmail.com",))
-        for _ in range(10):
-            self.run(PAYMENTS_OF_INVOICE, (self.invoice_id(),))
-        for _ in range(10):
-            self.run(INVOICE_HAS_PAYMENTS, (self.invoice_id(),))
-        for _ in range(30):
-            self.run(CLIENT_HAS_OVERDUE, (self.client_id(),))
+        emails = [email.lower() for _id, _name, email in self.run(CLIENT_LIST)]
+        self.repeat(30, CLIENT_BY_EMAIL, lambda: (self.rng.choice(emails),))
+        # signup form: "is this e-mail already a lead?" (mostly not)
+        self.repeat(25, LEAD_BY_EMAIL, lambda: (f"lead{self.rng.randint(1, 400_000)}@gmail.com",))
+        self.repeat(10, PAYMENTS_OF_INVOICE, self.invoice_id)
+        self.repeat(10, INVOICE_HAS_PAYMENTS, self.invoice_id)
+        self.repeat(30, CLIENT_HAS_OVERDUE, self.client_id)
 
     def anti_patterns(self) -> None:
-        for _ in range(3):
-            self.run(CLIENTS_WITH_LEAD_COUNTS)
-        for _ in range(10):
-            self.run(LEADS_IN_PIPELINE, tuple(self.rng.sample(["new", "contacted", "qualified", "proposal",
-                                                                "converted"], 4)))
-        for _ in range(5):
-            self.run(CLIENTS_WITH_OVERDUE)
-        for _ in range(5):
-            self.run(LEADS_DEEP_PAGE)
-        for _ in range(5):
-            self.run(CLIENTS_EVERYTHING)
+        self.repeat(3, CLIENTS_WITH_LEAD_COUNTS)
+        statuses = ["new", "contacted", "qualified", "proposal", "converted"]
+        self.repeat(10, LEADS_IN_PIPELINE, lambda: tuple(self.rng.sample(statuses, 4)))
+        self.repeat(5, CLIENTS_WITH_OVERDUE)
+        self.repeat(5, LEADS_DEEP_PAGE)
+        self.repeat(5, CLIENTS_EVERYTHING)
 
     def heavy_reports(self) -> None:
-        for _ in range(3):
-            self.run(LATEST_LEAD_PER_COMPANY)
-        for _ in range(2):
-            self.run(MONTHLY_FUNNEL)
+        self.repeat(3, LATEST_LEAD_PER_COMPANY)
+        self.repeat(2, MONTHLY_FUNNEL)
 
 
 _STEPS: list[tuple[str, Callable[[_Traffic], None]]] = [

@@ -127,7 +127,7 @@ def _act(db, store, key: str, at: float, action) -> None:
     """Run a demo maintenance action for real and audit it under its simulated time."""
     began = time.monotonic()
     with db.dedicated_connection() as conn:
-        conn.execute(action.sql + sqlfiles.TAG_END)  # pgpulse's own statement, not the application's
+        conn.execute(action.sql + sqlfiles.TAIL)  # pgpulse's own statement, not the application's
     store.execute(
         "INSERT INTO audit_log (at, app_user, database, action, object, sql, outcome, duration_ms, details) "
         "VALUES (:at, :user, :db, :action, :object, :sql, :outcome, :ms, :details)",

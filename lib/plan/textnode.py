@@ -1,0 +1,176 @@
+"""Read one node line of a TEXT plan into FORMAT JSON keys.
+
+"Index Scan Backward using i on public.t x  (cost=0.42..8.44 rows=1 width=4) (actual ...)"
+gives Node Type, Scan Direction, Index Name, Schema, Relation Name, Alias, costs and actuals,
+named as PostgreSQL names them in FORMAT JSON.
+"""
+
+import re
+
+NUM = r"-?\d+(?:\.\d+)?"
+# \s* between fields: a wrapped line loses the space where it was cut when trailing
+# blanks are trimmed by the mail client
+STATS_RE = re.compile(
+    rf"^(?P<name>.*?)\s*"
+    rf"(?:\(cost=(?P<sc>{NUM})\.\.(?P<tc>{NUM})\s*rows=(?P<pr>{NUM})\s*width=(?P<pw>\d+)\))?\s*"
+    rf"(?:\(actual\s*(?:time=(?P<ast>{NUM})\.\.(?P<att>{NUM})\s*)?rows=(?P<ar>{NUM})\s*loops=(?P<al>\d+)\)"
+    rf"|\((?P<never>never executed)\))?\s*$"
+)
+HAS_STATS_RE = re.compile(r"\((?:cost=\d|actual (?:time|rows)=|never executed\))")
+
+JOIN_TYPES = "Left|Right|Full|Semi|Anti|Right Semi|Right Anti"
+JOIN_RE = re.compile(rf"^(?:(?P<nl>Nested Loop)(?: (?P<jt1>{JOIN_TYPES}) Join)?|(?P<kind>Hash|Merge)(?: (?P<jt2>{JOIN_TYPES}))? Join)$")
+AGG_STRATEGY = {"Aggregate": "Plain", "GroupAggregate": "Sorted", "HashAggregate": "Hashed", "MixedAggregate": "Mixed"}
+SETOP_RE = re.compile(r"^(?P<kind>SetOp|HashSetOp)(?: (?P<cmd>Intersect All|Intersect|Except All|Except))?$")
+MODIFY_RE = re.compile(r"^(?P<op>Insert|Update|Delete|Merge) on (?P<target>.+)$")
+INDEX_RE = re.compile(r"^(?P<type>Index Scan|Index Only Scan)(?P<back> Backward)? using (?P<index>.+?) on (?P<target>.+)$")
+CUSTOM_RE = re.compile(r"^Custom Scan \((?P<provider>[^)]*)\)(?: on (?P<target>.+))?$")
+
+# scans whose "on X [alias]" names something else than a table
+TARGET_KEY = {
+    "Function Scan": "Function Name",
+    "CTE Scan": "CTE Name",
+    "WorkTable Scan": "CTE Name",
+    "Named Tuplestore Scan": "Tuplestore Name",
+    "Bitmap Index Scan": "Index Name",
+    "Table Function Scan": "Table Function Name",
+}
+ON_TYPES = (
+    "Seq Scan", "Sample Scan", "Bitmap Heap Scan", "Tid Scan", "Tid Range Scan", "Foreign Scan",
+    "Function Scan", "CTE Scan", "WorkTable Scan", "Named Tuplestore Scan", "Bitmap Index Scan",
+    "Table Function Scan", "Subquery Scan", "Values Scan",
+)  # fmt: skip
+PLAIN_TYPES = {
+    "Result", "ProjectSet", "Append", "Merge Append", "Recursive Union", "BitmapAnd", "BitmapOr",
+    "Materialize", "Memoize", "Sort", "Incremental Sort", "Group", "WindowAgg", "Unique", "Gather",
+    "Gather Merge", "Hash", "LockRows", "Limit", "Foreign Scan", "Nested Loop", "Hash Join",
+    "Merge Join", "Aggregate", "SetOp", "ModifyTable", "Custom Scan",
+}  # fmt: skip
+IDENT_RE = re.compile(r'"(?:[^"]|"")*"|[^\s".]+')
+
+
+def split_stats(text: str) -> tuple[str, dict] | None:
+    """(node name, {cost and actual keys}) or None when the line has trailing junk."""
+    m = STATS_RE.match(text.strip())
+    if not m or HAS_STATS_RE.search(m["name"]):  # stats followed by something else
+        return None
+    g = m.groupdict()
+    out: dict = {}
+    if g["sc"] is not None:
+        out.update({"Startup Cost": float(g["sc"]), "Total Cost": float(g["tc"]),
+                    "Plan Rows": _num(g["pr"]), "Plan Width": int(g["pw"])})  # fmt: skip
+    if g["ar"] is not None:
+        if g["ast"] is not None:
+            out["Actual Startup Time"] = float(g["ast"])
+            out["Actual Total Time"] = float(g["att"])
+        out["Actual Rows"] = _num(g["ar"])
+        out["Actual Loops"] = int(g["al"])
+    elif g["never"]:
+        out["Actual Rows"] = 0
+        out["Actual Loops"] = 0
+    return g["name"].strip(), out
+
+
+def _num(s: str) -> float | int:
+    f = float(s)
+    return int(f) if f.is_integer() and "." not in s else f
+
+
+def looks_like_node(name: str) -> bool:
+    """Whether a line without costs still names a plan node (COSTS OFF plans)."""
+    return bool(describe(name)) and describe(name)["Node Type"] in PLAIN_TYPES | set(ON_TYPES) | {
+        "Index Scan", "Index Only Scan"}
+
+
+def describe(name: str) -> dict:
+    """FORMAT JSON keys told by the node's name: type, join type, relation, index..."""
+    out: dict = {"Parallel Aware": False, "Async Capable": False}
+    rest = name
+    for prefix, key in (("Parallel ", "Parallel Aware"), ("Async ", "Async Capable")):
+        if rest.startswith(prefix):
+            out[key] = True
+            rest = rest[len(prefix) :]
+    for prefix, mode in (("Partial ", "Partial"), ("Finalize ", "Finalize")):
+        if rest.startswith(prefix):
+            out["Partial Mode"] = mode
+            rest = rest[len(prefix) :]
+    out.update(_kind(rest))
+    if "Partial Mode" in out and out["Node Type"] != "Aggregate":
+        # "Partial" was part of an unknown name, not an aggregate mode
+        out.pop("Partial Mode")
+        out["Node Type"] = name
+    return out
+
+
+def _kind(rest: str) -> dict:
+    if m := JOIN_RE.match(rest):
+        jt = m["jt1"] or m["jt2"] or "Inner"
+        return {"Node Type": "Nested Loop" if m["nl"] else f"{m['kind']} Join", "Join Type": jt}
+    if rest in AGG_STRATEGY:
+        return {"Node Type": "Aggregate", "Strategy": AGG_STRATEGY[rest]}
+    if m := SETOP_RE.match(rest):
+        out = {"Node Type": "SetOp", "Strategy": "Hashed" if m["kind"] == "HashSetOp" else "Sorted"}
+        if m["cmd"]:
+            out["Command"] = m["cmd"]
+        return out
+    if m := MODIFY_RE.match(rest):
+        return {"Node Type": "ModifyTable", "Operation": m["op"], **relation(m["target"])}
+    if m := INDEX_RE.match(rest):
+        out = {"Node Type": m["type"], "Scan Direction": "Backward" if m["back"] else "Forward",
+               "Index Name": unquote(m["index"])}  # fmt: skip
+        return {**out, **relation(m["target"])}
+    if m := CUSTOM_RE.match(rest):
+        out = {"Node Type": "Custom Scan", "Custom Plan Provider": m["provider"]}
+        return {**out, **relation(m["target"])} if m["target"] else out
+    for t in ON_TYPES:
+        if rest == t:
+            return {"Node Type": t}
+        if rest.startswith(t + " on ") or (t == "Subquery Scan" and rest.startswith(t + " ")):
+            target = rest[len(t) :].removeprefix(" on ").strip()
+            return {"Node Type": t, **_target(t, target)}
+    return {"Node Type": rest}
+
+
+def _target(node_type: str, target: str) -> dict:
+    if node_type in ("Subquery Scan", "Values Scan"):
+        return {"Alias": unquote(target)}
+    if node_type in TARGET_KEY:
+        names, alias = split_target(target)
+        out = {TARGET_KEY[node_type]: names[-1]}
+        if len(names) > 1:
+            out["Schema"] = names[-2]
+        if node_type != "Bitmap Index Scan":
+            out["Alias"] = alias or names[-1]
+        return out
+    return relation(target)
+
+
+def relation(target: str) -> dict:
+    names, alias = split_target(target)
+    out = {"Relation Name": names[-1], "Alias": alias or names[-1]}
+    if len(names) > 1:
+        out["Schema"] = names[-2]
+    return out
+
+
+def split_target(target: str) -> tuple[list[str], str | None]:
+    """'public."my.table" x' -> (['public', 'my.table'], 'x')."""
+    pos, names = 0, []
+    target = target.strip()
+    while pos < len(target):
+        m = IDENT_RE.match(target, pos)
+        if not m:
+            break
+        names.append(unquote(m.group()))
+        pos = m.end()
+        if target[pos : pos + 1] != ".":
+            break
+        pos += 1
+    alias = target[pos:].strip() or None
+    return names or [target], unquote(alias) if alias else None
+
+
+def unquote(ident: str) -> str:
+    if len(ident) >= 2 and ident.startswith('"') and ident.endswith('"'):
+        return ident[1:-1].replace('""', '"')
+    return ident

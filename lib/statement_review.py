@@ -1,0 +1,21 @@
+"""What the pages show beside the numbers: targets and N+1 from one read of the busiest statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lib import nplus1, statements, tablekeys, targets
+
+
+@dataclass(frozen=True)
+class Review:
+    compliance: targets.Compliance
+    n_plus_one: list[nplus1.NPlusOne]
+
+    def n_plus_one_of(self, queryid: int) -> list[nplus1.NPlusOne]:
+        return [n for n in self.n_plus_one if queryid in n.lookup.queryids]
+
+
+def review(db) -> Review:
+    busy, catalog = statements.busiest(db), tablekeys.collect(db)
+    return Review(targets.assess(busy, catalog, db.thresholds), nplus1.detect(busy, catalog, db.thresholds))

@@ -1,0 +1,203 @@
+"""Plans: EXPLAIN a statement safely, or read a pasted plan; see where the time goes; compare plans."""
+
+import streamlit as st
+
+from lib import stbind
+from lib.errors import PgPulseError
+from lib.explain import keep, source
+from lib.explain.errors import ExplainRefused
+from lib.explain.gate import confirmations
+from lib.explain.options import GENERIC_FROM, ExplainOptions
+from lib.explain.run import parameter_types, run_explain
+from lib.fmt import fmt_ms
+from lib.plan import PlanParseError, build_plan, compare, diagnose, parse_plan
+from lib.sqltext.safety import analyze_for_explain
+from pages import plan_ui
+
+CURRENT, SQL_KEY, PREFILLED = "pgpulse_plan_current", "explain_sql", "explain_prefilled"
+PENDING = "explain_pending_confirmation"
+db = stbind.require_db()
+caps = db.capabilities
+plans_store = plan_ui.store(stbind.settings().store_url)
+
+
+@stbind.cached(ttl=300)
+def inferred_types(db, text):
+    return parameter_types(db, text)
+
+
+@stbind.cached(ttl=60)
+def pgss_statement(db, queryid):
+    return source.statement_text(db, queryid)
+
+
+st.title("Plans")
+st.caption("EXPLAIN a statement (one at a time, in a transaction that is always rolled back, READ ONLY unless "
+           "you allow data changes, with a timeout) or paste a plan; then see where the time goes and what to fix.")
+
+# -- prefill: the drill-down hands over a statement, or a queryid in the URL -------------------------------
+incoming = st.session_state.get("pgpulse_explain_sql")
+queryid = source.parse_queryid(st.query_params.get("queryid"))
+if not incoming and queryid is not None:
+    found = stbind.guarded(lambda: pgss_statement(db, queryid), db.config.display)
+    if found:
+        incoming = found.query
+        st.caption(f"Statement {queryid} from pg_stat_statements: {found.calls:,} calls, "
+                   f"mean {fmt_ms(found.mean_exec_ms)}.")
+    else:
+        st.warning(caps.pgss_problem() or f"No statement with queryid {queryid} in this database's "
+                   "pg_stat_statements (it may have been reset or evicted). Paste the statement below instead.",
+                   icon=":material/search_off:")
+if incoming and incoming != st.session_state.get(PREFILLED):
+    st.session_state[SQL_KEY] = st.session_state[PREFILLED] = incoming
+
+mode = st.radio("What to do", ["Run a statement", "Paste a plan", "Compare kept plans"], horizontal=True,
+                label_visibility="collapsed", key="plans_mode")
+
+
+def run_now(text: str, options: ExplainOptions, params: list) -> bool:
+    try:
+        result = run_explain(db, text, options, params)
+    except ExplainRefused as exc:
+        st.error("**Not run** — " + "; ".join(exc.reasons), icon=":material/block:")
+        return False
+    except PgPulseError as exc:
+        stbind.show_problem(exc.problem)
+        return False
+    st.session_state[CURRENT] = plan_ui.current_from_run(result)
+    return True
+
+
+def forget_pending() -> None:
+    st.session_state.pop(PENDING, None)
+
+
+@st.dialog("Run a statement with side effects?", on_dismiss=forget_pending)
+def confirm() -> None:
+    text, options, params, effects = st.session_state[PENDING]
+    st.markdown("With ANALYZE the statement really runs. The transaction is rolled back, but **these effects "
+                "are not undone by a rollback**:")
+    for effect in effects:
+        st.markdown(f"- {plan_ui.md(effect)}")
+    left, right = st.columns(2)
+    if left.button("Run it anyway", type="primary", icon=":material/play_arrow:"):
+        forget_pending()
+        run_now(text, ExplainOptions(**{**vars(options), "confirmed": True}), params)
+        st.rerun()
+    if right.button("Cancel"):
+        forget_pending()
+        st.rerun()
+
+
+def statement_form() -> None:
+    text = st.text_area("Statement", key=SQL_KEY, height=120, placeholder="SELECT ... (one statement; $1 placeholders welcome)")
+    verdict = analyze_for_explain(text) if text.strip() else None
+    if verdict is not None and verdict.refused:
+        st.error(f"**Refused** — {verdict.reason}", icon=":material/block:")
+    c = st.columns([1, 1, 1, 1, 1, 1.3, 1.4])
+    generic_ok = caps.version_num >= GENERIC_FROM and bool(verdict and verdict.placeholders)
+    generic = c[5].checkbox("GENERIC_PLAN", disabled=not generic_ok, help="PostgreSQL 16+: a plan for any values "
+                            "of the $n placeholders, without running it")  # fmt: skip
+    analyze = c[0].checkbox("ANALYZE", value=not generic, disabled=generic, help="run the statement to measure it")
+    buffers = c[1].checkbox("BUFFERS", value=True)
+    verbose = c[2].checkbox("VERBOSE")
+    settings = c[3].checkbox("SETTINGS")
+    wal = c[4].checkbox("WAL", disabled=not analyze or caps.version_num < 130000)
+    timeout = c[6].number_input("Timeout (s)", 1, 3600, max(1, db.thresholds.explain_statement_timeout_ms // 1000))
+    writes = bool(verdict and (verdict.modifies_data or verdict.row_locks))
+    allow = writes and analyze and st.checkbox("Allow data changes (rolled back)", help="INSERT/UPDATE/DELETE/"
+                                               "MERGE and row locks run in a READ WRITE transaction that is rolled back")  # fmt: skip
+    params: list = []
+    missing: list[str] = []
+    if verdict and verdict.placeholders and not generic:
+        types = stbind.guarded(lambda: inferred_types(db, text), db.config.display) or []
+        st.caption("Values for the placeholders, sent as parameters (PostgreSQL converts them to the type shown; "
+                   "NULL for a null):")
+        boxes = st.columns(min(4, max(verdict.placeholders)))
+        for n in range(1, max(verdict.placeholders) + 1):
+            kind = types[n - 1] if n - 1 < len(types) else "type unknown"
+            value = boxes[(n - 1) % len(boxes)].text_input(f"${n} · {kind}", key=f"explain_param_{n}")
+            missing += [f"${n}"] if value == "" else []
+            params.append(None if value.strip().upper() == "NULL" else value)
+    options = ExplainOptions(analyze=analyze, buffers=buffers, verbose=verbose, settings=settings, wal=wal,
+                             generic_plan=generic, allow_writes=bool(allow), timeout_ms=int(timeout * 1000),
+                             lock_timeout_ms=db.thresholds.explain_lock_timeout_ms)  # fmt: skip
+    if verdict and not verdict.refused and not analyze:
+        st.caption("Without ANALYZE PostgreSQL only plans the statement: nothing in it runs.")
+    elif writes and not allow:
+        st.caption(":orange[This statement changes data or locks rows: tick *Allow data changes* to run it.]")
+    if st.button("Run EXPLAIN", type="primary", icon=":material/play_arrow:", disabled=not verdict or verdict.refused):
+        effects = confirmations(verdict) if analyze else []
+        if missing:
+            hint = ", or tick GENERIC_PLAN" if generic_ok else ""
+            st.error(f"**Not run** — give a value for {', '.join(missing)} (NULL for a null){hint}.",
+                     icon=":material/edit:")
+        elif effects:
+            st.session_state[PENDING] = (text, options, params, effects)
+        else:
+            run_now(text, options, params)
+    if PENDING in st.session_state:
+        confirm()
+
+
+def paste_form() -> None:
+    text = st.text_area("Plan", height=200, key="explain_pasted", placeholder="EXPLAIN output as JSON or TEXT, "
+                        "as psql printed it (frames, wrapped lines and all)")  # fmt: skip
+    if st.button("Read the plan", type="primary", icon=":material/account_tree:", disabled=not text.strip()):
+        try:
+            document = parse_plan(text)
+        except PlanParseError as exc:
+            st.error(f"**Not a plan we can read** — line {exc.line}: {exc.message}", icon=":material/error:")
+            return
+        st.session_state[CURRENT] = plan_ui.current_from_paste(document, text)
+
+
+def show_current() -> None:
+    current = st.session_state.get(CURRENT)
+    if not current:
+        st.info("Run a statement or paste a plan to see it here.", icon=":material/account_tree:")
+        return
+    plan = build_plan(current["document"][0])
+    diagnostics = diagnose(plan)
+    st.divider()
+    plan_ui.show_header(current, plan, diagnostics)
+    st.subheader("What to fix")
+    plan_ui.show_findings(plan, diagnostics)
+    st.subheader("The plan")
+    plan_ui.show_plan(plan, diagnostics, current["document"], current["original"])
+    with st.form("keep", border=False):
+        left, right = st.columns([4, 1], vertical_alignment="bottom")
+        label = left.text_input("Label", placeholder="e.g. before the index on leads(email)")
+        if right.form_submit_button("Keep for comparison", icon=":material/bookmark_add:"):
+            kept_id = keep.keep(plans_store, db.config.name, label, current["document"], current["sql"],
+                                current["source"], current["options"])
+            st.toast(f"Kept as plan #{kept_id}. Compare it under *Compare kept plans*.")
+
+
+def compare_view() -> None:
+    kept = keep.kept(plans_store, db.config.name)
+    if len(kept) < 2:
+        st.info("Keep at least two plans of this database (button under a plan) to compare them: for example one "
+                "before and one after adding an index.", icon=":material/compare_arrows:")
+        return
+    left, right = st.columns(2)
+    before = left.selectbox("Before", kept, index=1, format_func=lambda k: k.title)
+    after = right.selectbox("After", kept, index=0, format_func=lambda k: k.title)
+    plan_ui.show_comparison(compare(before.plan(), after.plan()))
+    with st.expander("Kept plans"):
+        for k in kept:
+            a, b = st.columns([5, 1])
+            a.markdown(f"**{plan_ui.md(k.title)}** · {k.source}" + (f"  \n{plan_ui.md(k.sql[:200])}" if k.sql else ""))
+            if b.button("Forget", key=f"forget_{k.id}", icon=":material/delete:"):
+                keep.forget(plans_store, k.id)
+                st.rerun()
+
+
+if mode == "Compare kept plans":
+    compare_view()
+else:
+    if mode == "Run a statement":
+        statement_form()
+    else:
+        paste_form()
+    show_current()
