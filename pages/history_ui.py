@@ -125,7 +125,9 @@ def query_history_chart(db, queryid: int, days: int = 30, height: int = 420) -> 
         return
     series, marks = found
     if not series:
-        st.caption("No history for this statement yet: it appears once a snapshot has seen it run.")
+        st.info("History appears once snapshots are being taken: none has seen this statement run yet (the app "
+                f"records one every {db.thresholds.history_interval_s // 60} minutes while it runs; "
+                "`python -m lib snapshot` does it from cron).", icon=":material/timeline:")
         return
     st.plotly_chart(charts.query_history(series, marks, height), width="stretch", config={"displayModeBar": False})
     if marks:
