@@ -125,7 +125,7 @@ def query_history_chart(db, queryid: int, days: int = 30, height: int = 420) -> 
         return
     series, marks = found
     if not series:
-        st.info("History appears once snapshots are being taken: none has seen this statement run yet (the app "
+        st.info("History appears once snapshots are being taken. None has seen this statement run yet (the app "
                 f"records one every {db.thresholds.history_interval_s // 60} minutes while it runs; "
                 "`python -m lib snapshot` does it from cron).", icon=":material/timeline:")
         return
