@@ -10,6 +10,8 @@ from lib.history.report_html import render
 from lib.history.weekly import build_review
 from pages import history_ui
 
+stbind.require_app_shell()  # a deep link runs through app.py (its password gate) first
+
 # One screen: less padding above the title, compact metrics and lists than Streamlit's defaults.
 st.html("<style>.block-container{padding:2rem 2.5rem 0.5rem 2.5rem}"
         "[data-testid='stMetric']{padding:6px 10px}[data-testid='stMetricValue']{font-size:1.4rem}"
