@@ -82,6 +82,15 @@ class Thresholds:
     seq_scan_min_count: int = 10
     status_max_distinct: int = 20
     max_findings_per_check: int = 100
+    # History (lib/history): how often snapshots are taken, how long each resolution is kept, and
+    # what the weekly review calls a regression (mean up by this factor) or an improvement.
+    history_interval_s: int = 300
+    history_raw_days: float = 2.0
+    history_hourly_days: float = 90.0
+    history_retention_days: float = 365.0
+    history_findings_interval_s: int = 3600
+    regression_ratio: float = 1.5
+    improvement_min_ms: float = 1.0
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> Thresholds:

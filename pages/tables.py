@@ -6,6 +6,7 @@ import streamlit as st
 from lib import bloat, stbind, tables
 from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_pct
+from pages import history_ui
 from pages.common import metric
 from pages.parts import lists
 
@@ -90,6 +91,8 @@ else:
     st.caption(f"Schema → table → heap (blue), indexes (orange) and TOAST (purple); the {tables.TREEMAP_TABLES} "
                "largest tables one by one. "
                "Click a block to zoom in.")
+    with st.expander("Growth over time", icon=":material/trending_up:"):
+        history_ui.table_growth_chart(db)
 
 tab_all, tab_dead, tab_vacuum, tab_xid, tab_parts = st.tabs(
     ["All tables", "Dead tuples & bloat", "Vacuum & analyze", "Transaction IDs", "Partitions"])

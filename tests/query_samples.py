@@ -31,6 +31,7 @@ SAMPLE_PARAMS = {
     "timestamp_pattern": r"^\d{4}-\d{2}-\d{2}",
     "amount_pattern": r"amount",
     "oids": [],
+    "queryids": [1, 2],
 }
 SAMPLE_PARAMS.update({
     # the statements explorer (queries/statements_list*.sql, statement_detail*.sql, statement_texts.sql)
