@@ -83,7 +83,9 @@ def start_demo_if_needed() -> None:
 
 
 alerts_background.ensure_started()  # once per process: evaluates alerts while the app runs
+# Navigation first: it replaces Streamlit's pages/-folder routing even while the demo is still building.
+page = st.navigation(PAGES, expanded=True)
 pick_database()
 start_demo_if_needed()
 history_ui.start_background_snapshots()  # once per process: snapshots of every database while the app runs
-st.navigation(PAGES).run()
+page.run()
