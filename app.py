@@ -6,6 +6,7 @@ from lib import stbind
 from lib.alerts import background as alerts_background
 from lib.config import ConfigError
 from lib.errors import describe
+from pages import history_ui
 
 st.set_page_config(page_title="pgpulse", page_icon=":material/monitor_heart:", layout="wide")
 
@@ -21,9 +22,7 @@ stbind.entered_via_app()
 PAGES = {
     "Health": [
         st.Page("pages/overview.py", title="Overview", icon=":material/monitor_heart:", default=True, url_path="overview"),
-    ],
-    "Database": [
-        st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
+        st.Page("pages/weekly.py", title="Weekly review", icon=":material/date_range:", url_path="weekly"),
     ],
     "Queries": [
         st.Page("pages/slow_queries.py", title="Slow queries", icon=":material/speed:", url_path="slow_queries"),
@@ -32,10 +31,19 @@ PAGES = {
     "Plans": [
         st.Page("pages/explain.py", title="EXPLAIN", icon=":material/account_tree:", url_path="explain"),
     ],
+    "Schema & storage": [
+        st.Page("pages/tables.py", title="Tables", icon=":material/table:", url_path="tables"),
+        st.Page("pages/indexes.py", title="Indexes", icon=":material/list_alt:", url_path="indexes"),
+        st.Page("pages/schema.py", title="Schema audit", icon=":material/schema:", url_path="schema"),
+        st.Page("pages/checklist.py", title="Guide checklist", icon=":material/checklist:", url_path="checklist"),
+    ],
     "Live": [
         st.Page("pages/activity.py", title="Activity", icon=":material/bolt:", url_path="activity"),
         st.Page("pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
         st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
+    ],
+    "Database": [
+        st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
     "Maintenance": [
         st.Page("pages/maintenance.py", title="Maintenance", icon=":material/build:", url_path="maintenance"),
@@ -79,6 +87,9 @@ def start_demo_if_needed() -> None:
 
 
 alerts_background.ensure_started()  # once per process: evaluates alerts while the app runs
+# Navigation first: it replaces Streamlit's pages/-folder routing even while the demo is still building.
+page = st.navigation(PAGES, expanded=True)
 pick_database()
 start_demo_if_needed()
-st.navigation(PAGES).run()
+history_ui.start_background_snapshots()  # once per process: snapshots of every database while the app runs
+page.run()

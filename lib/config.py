@@ -70,6 +70,27 @@ class Thresholds:
     idle_connections_ratio: float = 0.5
     idle_connections_min: int = 10
     temp_spill_mb: float = 64.0
+    # Tables, indexes and schema.
+    dead_tuples_min: int = 1_000
+    table_bloat_ratio: float = 0.30
+    index_bloat_ratio: float = 0.40
+    bloat_min_mb: float = 10.0
+    xid_age_warning_ratio: float = 0.50
+    xid_age_critical_ratio: float = 0.75
+    sequence_critical_ratio: float = 0.98
+    seq_scan_min_rows: int = 10_000
+    seq_scan_min_count: int = 10
+    status_max_distinct: int = 20
+    max_findings_per_check: int = 100
+    # History (lib/history): how often snapshots are taken, how long each resolution is kept, and
+    # what the weekly review calls a regression (mean up by this factor) or an improvement.
+    history_interval_s: int = 300
+    history_raw_days: float = 2.0
+    history_hourly_days: float = 90.0
+    history_retention_days: float = 365.0
+    history_findings_interval_s: int = 3600
+    regression_ratio: float = 1.5
+    improvement_min_ms: float = 1.0
     # Maintenance actions: 0 = no statement timeout (a REINDEX may take long; it can be cancelled).
     action_statement_timeout_ms: int = 0
     weekly_routine_tables: int = 10

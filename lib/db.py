@@ -133,7 +133,9 @@ class Database:
         """queries/<name>.sql for this server, with pg_stat_statements' schema filled in."""
         caps = caps or self.capabilities
         text = sqlfiles.load(name, caps.version_num)
-        return sql.SQL(text).format(pgss=sql.Identifier(caps.pgss_schema or "public"))
+        # {pg_buffercache} and {pgstattuple}: those extensions' schemas, for files that call them.
+        schemas = {ext: sql.Identifier(caps.extension_schema(ext) or "public") for ext in sqlfiles.EXTENSIONS}
+        return sql.SQL(text).format(pgss=sql.Identifier(caps.pgss_schema or "public"), **schemas)
 
     def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self.connection() as conn:

@@ -4,7 +4,8 @@
 whose version number is at least NNNNNN (e.g. `_post_170000` for PostgreSQL 17 and later). The loader
 picks the variant with the highest minimum version that the server meets, so no caller writes version
 ladders. Files use psycopg's `%(name)s` parameters (so a literal percent is `%%`) and `{pgss}` for the
-schema of pg_stat_statements, composed through psycopg.sql (so a literal brace is `{{` or `}}`).
+schema of pg_stat_statements, composed through psycopg.sql (so a literal brace is `{{` or `}}`);
+likewise `{pg_buffercache}` and `{pgstattuple}` for those extensions' schemas.
 
 Every statement is tagged `/* pgpulse */` at its end (and its start), so lists of pg_stat_statements
 leave the app's own statements out with `strpos(query, '/* pgpulse */') = 0`: PostgreSQL 18 records
@@ -20,6 +21,9 @@ from pathlib import Path
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 VARIANT = re.compile(r"^(?P<name>[a-z0-9_]+?)(?:_post_(?P<version>\d{6}))?\.sql$")
+
+# Extensions whose schema a query file may name as {extension} (besides {pgss}).
+EXTENSIONS = ("pg_buffercache", "pgstattuple")
 
 # Marks the app's own statements so its slow-query lists can leave them out.
 TAG = "/* pgpulse */ "

@@ -6,6 +6,7 @@ import streamlit as st
 from lib import overview, statement_review, stbind
 from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
+from pages import history_ui
 from pages.common import COLORS, findings_by_severity, metric
 
 db = stbind.require_db()
@@ -74,6 +75,7 @@ def gauge_chart() -> go.Figure:
 
 st.subheader("Against the limits")
 st.plotly_chart(gauge_chart(), width="stretch", config={"displayModeBar": False})
+history_ui.database_growth_chart(db)
 
 
 @stbind.cached()

@@ -6,6 +6,7 @@ import streamlit as st
 from lib import nplus1, statement_charts, statement_review, statements, stbind
 from lib.fmt import fmt_age, fmt_count, fmt_ms, fmt_pct
 from lib.statements import KINDS, SORTS, Filters
+from pages import history_ui
 from pages.common import metric
 
 db = stbind.require_db()
@@ -52,6 +53,12 @@ metric(cols[0], "Calls", fmt_count(totals.get("calls")), "since the last reset")
 metric(cols[1], "Execution time", fmt_ms(float(totals.get("total_exec_ms") or 0)), "all statements")
 metric(cols[2], "Slow statements", f"{totals.get('slow_statements') or 0}", f"mean above {fmt_ms(t.slow_query_ms)}")
 metric(cols[3], "Statistics since", fmt_age(totals.get("stats_reset")), "pg_stat_statements reset")
+
+period = history_ui.time_range_picker()
+if period is not None:
+    st.subheader("Over the chosen period")
+    history_ui.period_statements(db, period)
+    st.subheader("Since the last reset")
 
 with st.container(border=True):
     c = st.columns([1.2, 1.2, 0.8, 2, 2])

@@ -339,6 +339,12 @@ def test_reset_takes_the_history_snapshot_first_and_refuses_when_it_fails(own_se
     fresh_url = own_server_url
     db = acting_db(fresh_url)
     q(fresh_url, "SELECT 42 AS marker")
+    # The real history module: a snapshot lands in the store before the statistics go.
+    run = runner.execute(db, actions.reset_statements("public"), store, ALICE)
+    assert run.state == "done" and any(n.startswith("History snapshot before the reset") for n in run.notes)
+    assert store.query("SELECT count(*) AS n FROM hist_snapshot") == [{"n": 1}]
+    assert any("marker" in r["query"] for r in store.query("SELECT query FROM hist_query_text"))
+    q(fresh_url, "SELECT 42 AS marker")
     calls = []
 
     def snapshot_before_reset(db_, store_):

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
-NOT_PAGES = {"common.py", "plan_ui.py", "actions_ui.py"}  # modules pages import, not pages
+NOT_PAGES = {"common.py", "plan_ui.py", "history_ui.py", "actions_ui.py"}  # modules pages import, not pages
 PAGE_FILES = sorted(p.name for p in (REPO / "pages").glob("*.py") if p.name not in NOT_PAGES)
 
 

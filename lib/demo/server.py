@@ -81,7 +81,12 @@ def ensure_demo(progress: Progress | None = None) -> str:
             from lib.demo import content
 
             content.load_schema(target, lambda f, t: progress(0.05 + 0.6 * f, t))
-            content.run_workload(target, lambda f, t: progress(0.65 + 0.35 * f, t))
+            content.run_workload(target, lambda f, t: progress(0.65 + 0.2 * f, t))
+            # A labelled demo history (two weeks of simulated snapshots), before `loaded` so the app's
+            # snapshot thread never records a half-built demo.
+            from lib.history.demo import record_demo_history
+
+            record_demo_history(target, lambda f, t: progress(0.85 + 0.15 * f, t))
             write_state(loaded=True)
         progress(1.0, "Demo database ready")
         return target

@@ -1,10 +1,13 @@
-"""Hooks into modules that may not exist yet.
+"""Hooks into modules that live beside maintenance: the statistics snapshot before a reset.
 
-Before a pg_stat_statements reset, a history module can keep what the reset throws away. Contract:
-if `lib.history` defines `snapshot_before_reset(db, store) -> str | None`, it is called first; it
-takes a statistics snapshot of `db` into `store` and returns a short sentence for the person (or None
-when history is not enabled for that database). If it raises, the reset is refused: statistics are
-never thrown away unsaved when saving them was asked for.
+Before a pg_stat_statements reset, the history module keeps what the reset throws away. The hook is
+found by name, so maintenance works with or without history:
+1. `lib.history.snapshot_before_reset(db, store) -> str | None` when the module defines it (a sentence
+   for the person, or None when history is not kept for that database);
+2. otherwise `lib.history.snapshot.take_snapshot(db, store, force=True)`: a snapshot now, whatever the
+   interval, into the same store as the audit log.
+If the snapshot raises, the reset is refused: statistics are never thrown away unsaved when saving
+them was possible.
 """
 
 from __future__ import annotations
@@ -18,14 +21,28 @@ HISTORY_MODULE = "lib.history"
 SNAPSHOT_FUNCTION = "snapshot_before_reset"
 
 
-def history_hook():
+def _module(name: str):
     try:
-        module = importlib.import_module(HISTORY_MODULE)
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name == HISTORY_MODULE:
+        if name.startswith(exc.name or "\0"):
             return None
         raise
-    return getattr(module, SNAPSHOT_FUNCTION, None)
+
+
+def history_hook():
+    """The function to call before a reset, or None when there is no history module."""
+    history = _module(HISTORY_MODULE)
+    if history is None:
+        return None
+    explicit = getattr(history, SNAPSHOT_FUNCTION, None)
+    if explicit is not None:
+        return explicit
+    snapshot = _module(f"{HISTORY_MODULE}.snapshot")
+    take = getattr(snapshot, "take_snapshot", None)
+    if take is None:
+        return None
+    return lambda db, store: f"History snapshot before the reset: {take(db, store, force=True).line()}"
 
 
 def snapshot_before_reset(db, store) -> str | None:

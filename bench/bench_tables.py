@@ -1,0 +1,166 @@
+"""How long the Tables, Indexes, Schema audit and Guide checklist pages take to collect their data on a
+big catalog: 10,000 tables and 30,000 indexes across 50 schemas, in a throwaway embedded PostgreSQL.
+
+    python bench/bench_tables.py [--schemas 50] [--tables-per-schema 200]
+
+Prints the build time, then each page's data-collection time (first run, then again: the second run
+shows what PostgreSQL's catalog caches save), then the slowest queries behind them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lib import bloat, checklist, indexes, schema_audit, tables  # noqa: E402
+from lib.config import DatabaseConfig, Thresholds  # noqa: E402
+from lib.db import Database  # noqa: E402
+from lib.findings import CheckContext, run_checks  # noqa: E402
+from lib.pgserver import LocalServer, embedded_bin_dir, free_port  # noqa: E402
+
+# One schema's tables in one DO block (one transaction: its locks must fit the shared lock table).
+# Composed with psycopg.sql literals: a DO body cannot take bound parameters.
+BUILD_SCHEMA = """
+DO $$
+DECLARE
+    s text := {schema};
+BEGIN
+    EXECUTE format('CREATE SCHEMA %I', s);
+    FOR i IN 1..{tables} LOOP
+        EXECUTE format(
+            'CREATE TABLE %I.%I (id bigint PRIMARY KEY, parent_id bigint, status text, created_at timestamp, '
+            'amount float8, note text)', s, 't' || i);
+        EXECUTE format('CREATE INDEX ON %I.%I (status)', s, 't' || i);
+        EXECUTE format('CREATE INDEX ON %I.%I (parent_id, created_at)', s, 't' || i);
+        IF i > 1 AND i % 5 = 0 THEN
+            EXECUTE format('ALTER TABLE %I.%I ADD FOREIGN KEY (parent_id) REFERENCES %I.t1', s, 't' || i, s);
+        END IF;
+        EXECUTE format('INSERT INTO %I.%I SELECT g, NULL, (ARRAY[''new'', ''done''])[1 + g %% 2], now(), '
+                       'g * 1.5, repeat(''x'', g %% 50) FROM generate_series(1, 20) g', s, 't' || i);
+    END LOOP;
+END
+$$
+"""
+
+
+def build(url: str, schemas: int, per_schema: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for k in range(1, schemas + 1):
+            conn.execute(sql.SQL(BUILD_SCHEMA).format(schema=sql.Literal(f"app_{k:02d}"),
+                                                      tables=sql.Literal(per_schema)))
+        conn.execute("ANALYZE")
+        conn.execute("SELECT pg_stat_force_next_flush()")
+
+
+def timed(label: str, fn, runs: int = 2) -> None:
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        seconds.append(time.perf_counter() - start)
+    print(f"  {label:<44} " + "  ".join(f"{s:7.2f} s" for s in seconds), flush=True)
+
+
+def pages(db: Database) -> dict:
+    """Each page's first view as the page calls lib (without Streamlit's cache, sharing what the page
+    shares between its lists and its checks)."""
+    everything = {}
+
+    def tables_page():
+        collected = tables.collect(db)
+        ctx = CheckContext(db, db.thresholds)
+        ctx.memo("tables.settings", lambda: collected["settings"])
+        frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(db))
+        tables.table_page(db, number=2)  # the reader turns a page
+        everything["tables"] = (run_checks(ctx, ["tables."]), frame)
+
+    def indexes_page():
+        collected = indexes.collect(db)
+        ctx = CheckContext(db, db.thresholds)
+        ctx.memo("indexes.catalog", lambda: collected["catalog"])
+        ctx.memo("indexes.bloat", lambda: bloat.index_bloat(db))
+        tables.table_page(db, sort="heap_blks_read", size=10)
+        run_checks(ctx, ["indexes.", "cache."])
+
+    def schema_page():
+        everything["schema"] = run_checks(CheckContext(db, db.thresholds), ["schema."])
+
+    def checklist_page():
+        run = run_checks(CheckContext(db, db.thresholds))
+        everything["checklist"] = checklist.score(run, db.capabilities, db.config)
+
+    return {"Tables": tables_page, "Indexes": indexes_page, "Schema audit": schema_page,
+            "Guide checklist": checklist_page, "_": everything}
+
+
+def queries(db: Database) -> dict:
+    t = db.thresholds
+    return {
+        "table_list (one page of 50)": lambda: tables.table_page(db),
+        "table_list (search 'app_07.t1')": lambda: tables.table_page(db, search="app_07.t1"),
+        "table_space_by_schema": lambda: tables.schema_space(db),
+        "table_health (one page)": lambda: tables.health_page(db),
+        "table_health (problems only, all)": lambda: tables.problem_tables(db),
+        "table_bloat_inputs + estimate": lambda: bloat.table_bloat(db),
+        "index_catalog": lambda: indexes.catalog(db),
+        "index_bloat_inputs + estimate": lambda: bloat.index_bloat(db),
+        "fk_without_index": lambda: indexes.fk_without_index(db, 101),
+        "schema_columns + classify": lambda: schema_audit.column_issues(db),
+        "tables_without_pk": lambda: schema_audit.tables_without_pk(db, 101),
+        "sequences_usage": lambda: schema_audit.sequences_near_max(db, t.sequence_ratio, 101),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schemas", type=int, default=50)
+    parser.add_argument("--tables-per-schema", type=int, default=200)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the server below is always removed
+    home = Path(tempfile.mkdtemp(prefix="pgpulse-bench-tables-"))
+    server = LocalServer(embedded_bin_dir(), home / "data", free_port())
+    try:
+        server.ensure_started()
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("bench")))
+        url = server.url_for("bench")
+        count = args.schemas * args.tables_per_schema
+        print(f"Building {count:,} tables and {3 * count:,} indexes in {args.schemas} schemas…", flush=True)
+        start = time.perf_counter()
+        build(url, args.schemas, args.tables_per_schema)
+        print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
+        db = Database(DatabaseConfig(name="bench", conninfo=url, source="bench"), Thresholds())
+        with db.connection() as conn:
+            found = conn.execute("SELECT (SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace::regnamespace"
+                                 "::text LIKE 'app\\_%%'), (SELECT count(*) FROM pg_index)").fetchone()
+        print(f"  {found[0]:,} tables, {found[1]:,} indexes in the catalog\n")
+        print("Page data collection (first run, second run):")
+        page_fns = pages(db)
+        results = page_fns.pop("_")
+        for label, fn in page_fns.items():
+            timed(label, fn)
+        print("\nQueries behind them:")
+        for label, fn in queries(db).items():
+            timed(label, fn)
+        schema_run = results["schema"]
+        print(f"\nSchema audit findings: {len(schema_run.findings):,} (each check lists at most "
+              f"{db.thresholds.max_findings_per_check} objects, then one finding counts the rest)")
+        db.close()
+    finally:
+        server.destroy()
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

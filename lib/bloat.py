@@ -1,0 +1,161 @@
+"""Bloat estimated from statistics: the pages a table or btree index would need for its rows, against
+the pages it has.
+
+Our own model, from PostgreSQL's storage layout (facts from its documentation and headers):
+- a heap page has a 24-byte header; each row costs a 4-byte line pointer plus its tuple, which
+  starts with a 23-byte header (plus a null bitmap of one bit per column when the row has a NULL),
+  padded to MAXALIGN (8 bytes on 64-bit servers), then the column values, each aligned to its type's
+  alignment; short variable-width values (up to 126 bytes, 1-byte header) are not aligned; the whole
+  tuple is padded to MAXALIGN. At most (page - header) / 28 tuples fit a page (291 in 8 kB). INSERT fills pages to fillfactor.
+- a btree page also keeps 16 bytes of btree data at its end; a leaf tuple has an 8-byte header (16
+  with a null bitmap) and its key and INCLUDE values; CREATE INDEX fills leaves to fillfactor (90).
+Column widths and null fractions are ANALYZE's (pg_stats.avg_width, null_frac; stored width, so
+TOASTed values count as their 18-byte pointer). Blind spots: statistics as old as the last ANALYZE,
+row counts as old as the last VACUUM/ANALYZE, TOAST tables not estimated, btree deduplication (many
+equal keys) makes an index smaller than the model so its bloat reads as none, and an index grown by
+random inserts normally sits around 70% full. pgstattuple gives the measured figure on demand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+MAXALIGN = 8
+PAGE_HEADER = 24
+LINE_POINTER = 4
+HEAP_TUPLE_HEADER = 23
+BTREE_SPECIAL = 16
+INDEX_TUPLE_HEADER = 8
+INDEX_NULL_BITMAP = 4  # one bit per possible key column (32)
+SHORT_VARLENA_MAX = 126
+ALIGNMENT = {"c": 1, "s": 2, "i": 4, "d": 8}
+
+Column = Sequence  # (typalign, typlen, avg_width or None, null_frac or None)
+
+
+def align_up(offset: float, alignment: int) -> float:
+    return math.ceil(offset / alignment) * alignment
+
+
+def data_width(columns: Sequence[Column]) -> tuple[float, float] | None:
+    """Expected bytes of the column values, and the chance a row holds at least one NULL.
+
+    None when a variable-width column has no statistics (its width is unknown)."""
+    offset = 0.0
+    all_present = 1.0
+    for typalign, typlen, avg_width, null_frac in columns:
+        if avg_width is None:
+            if typlen is None or typlen < 0:
+                return None
+            avg_width, null_frac = typlen, 0.0  # fixed width: the type says it
+        null_frac = null_frac or 0.0
+        alignment = ALIGNMENT.get(typalign, 1)
+        if typlen == -1 and avg_width <= SHORT_VARLENA_MAX:
+            alignment = 1
+        present = 1.0 - null_frac
+        padding = align_up(offset, alignment) - offset
+        offset += present * (padding + avg_width)
+        all_present *= present
+    return offset, 1.0 - all_present
+
+
+def heap_tuple_bytes(columns: Sequence[Column], natts: int) -> float | None:
+    """Bytes one row takes on a heap page, line pointer included."""
+    width = data_width(columns)
+    if width is None:
+        return None
+    data, p_null = width
+    plain = align_up(HEAP_TUPLE_HEADER, MAXALIGN)
+    with_bitmap = align_up(HEAP_TUPLE_HEADER + math.ceil(max(natts, 1) / 8), MAXALIGN)
+    header = plain + p_null * (with_bitmap - plain)
+    return align_up(header + data, MAXALIGN) + LINE_POINTER
+
+
+def expected_heap_pages(rows: float, tuple_bytes: float, fillfactor: int, block_size: int) -> int:
+    usable = (block_size - PAGE_HEADER) * fillfactor / 100
+    most = (block_size - PAGE_HEADER) // (align_up(HEAP_TUPLE_HEADER, MAXALIGN) + LINE_POINTER)
+    per_page = max(1, min(math.floor(usable / tuple_bytes), most))
+    return math.ceil(rows / per_page)
+
+
+def index_tuple_bytes(columns: Sequence[Column]) -> float | None:
+    width = data_width(columns)
+    if width is None:
+        return None
+    data, p_null = width
+    header = INDEX_TUPLE_HEADER + p_null * (align_up(INDEX_TUPLE_HEADER + INDEX_NULL_BITMAP, MAXALIGN)
+                                            - INDEX_TUPLE_HEADER)
+    return align_up(header + data, MAXALIGN) + LINE_POINTER
+
+
+def expected_btree_pages(entries: float, tuple_bytes: float, fillfactor: int, block_size: int) -> int:
+    usable = block_size - PAGE_HEADER - BTREE_SPECIAL
+    per_leaf = max(2, math.floor(usable * fillfactor / 100 / tuple_bytes))
+    pages = leaves = math.ceil(entries / per_leaf)
+    # Upper levels: one downlink per page below, in pages filled about as full as the leaves.
+    level = leaves
+    while level > 1:
+        level = math.ceil(level / per_leaf)
+        pages += level
+    return pages + 1  # the metapage
+
+
+def _estimate(actual_bytes: int, block_size: int, expected_pages: int | None) -> dict:
+    actual_pages = actual_bytes // block_size
+    if expected_pages is None:
+        return {"expected_bytes": None, "bloat_bytes": None, "bloat_ratio": None}
+    bloat_pages = max(actual_pages - expected_pages, 0)
+    return {"expected_bytes": expected_pages * block_size, "bloat_bytes": bloat_pages * block_size,
+            "bloat_ratio": bloat_pages / actual_pages if actual_pages else 0.0}
+
+
+def estimate_table(row: dict) -> dict:
+    """Estimate for one row of queries/table_bloat_inputs.sql; `why` says when there is none."""
+    if row["reltuples"] is None or row["reltuples"] < 0:
+        return {**_estimate(row["heap_bytes"], row["block_size"], None), "why": "never analyzed"}
+    tuple_bytes = heap_tuple_bytes(row["columns"] or [], row["natts"])
+    if tuple_bytes is None:
+        return {**_estimate(row["heap_bytes"], row["block_size"], None), "why": "no column statistics"}
+    pages = expected_heap_pages(row["reltuples"], tuple_bytes, row["fillfactor"], row["block_size"])
+    return {**_estimate(row["heap_bytes"], row["block_size"], pages), "why": ""}
+
+
+def estimate_index(row: dict) -> dict:
+    """Estimate for one row of queries/index_bloat_inputs.sql."""
+    if row["reltuples"] is None or row["reltuples"] < 0:
+        return {**_estimate(row["index_bytes"], row["block_size"], None), "why": "never analyzed"}
+    tuple_bytes = index_tuple_bytes(row["columns"] or [])
+    if tuple_bytes is None:
+        return {**_estimate(row["index_bytes"], row["block_size"], None), "why": "no column statistics"}
+    pages = expected_btree_pages(row["reltuples"], tuple_bytes, row["fillfactor"], row["block_size"])
+    return {**_estimate(row["index_bytes"], row["block_size"], pages), "why": ""}
+
+
+def table_bloat(db, min_bytes: int = 0) -> pd.DataFrame:
+    """Every table with at least `min_bytes` of heap, with its estimate, most bloat first."""
+    rows = db.rows("table_bloat_inputs", {"min_bytes": int(min_bytes)})
+    return _frame(rows, estimate_table, ["columns"])
+
+
+def index_bloat(db, min_bytes: int = 0) -> pd.DataFrame:
+    rows = db.rows("index_bloat_inputs", {"min_bytes": int(min_bytes)})
+    return _frame(rows, estimate_index, ["columns"])
+
+
+def _frame(rows: list[dict], estimate, drop: list[str]) -> pd.DataFrame:
+    records = [{**{k: v for k, v in r.items() if k not in drop}, **estimate(r)} for r in rows]
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        return frame
+    return frame.sort_values(["bloat_bytes", "display"], ascending=[False, True], na_position="last",
+                             ignore_index=True)
+
+
+def bloated(frame: pd.DataFrame, min_ratio: float, min_bytes: int) -> pd.DataFrame:
+    """The estimates past both a share and a size (small relations are not worth a rebuild)."""
+    if frame.empty:
+        return frame
+    return frame[(frame["bloat_ratio"].fillna(0) >= min_ratio) & (frame["bloat_bytes"].fillna(0) >= min_bytes)]

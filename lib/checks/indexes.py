@@ -1,0 +1,189 @@
+"""Index checks: unused, duplicate or redundant, invalid, foreign keys without an index, estimated
+btree bloat, and the table and index cache hit ratios. Fixes come from lib.actions."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from lib import actions, bloat, checkrows, indexes
+from lib.checkrows import capped, limited, records, stamp
+from lib.checks.overview import CACHE_MIN_BLOCKS
+from lib.checks.tables import settings
+from lib.findings import Action, CheckContext, Finding, Severity, check
+from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
+
+INDEXES_PAGE = "See the Indexes page for the rest."
+PARTITIONED_NOTE = ("It is a partitioned index: PostgreSQL cannot drop or build those CONCURRENTLY, so do it "
+                    "in a quiet moment, or partition by partition.")
+# Leftovers of an interrupted REINDEX CONCURRENTLY: the copy being built, or the old one being retired.
+REINDEX_LEFTOVER = re.compile(r"_cc(new|old)\d*$")
+
+
+def catalog(ctx: CheckContext) -> pd.DataFrame:
+    return ctx.memo("indexes.catalog", lambda: indexes.catalog(ctx.db))
+
+
+def more(ctx: CheckContext, check_id: str, severity: Severity, what: str):
+    return checkrows.more(ctx, check_id, severity, what, INDEXES_PAGE)
+
+
+def definitions(ctx: CheckContext, oids: list[int]) -> dict[int, str]:
+    """pg_get_indexdef of the indexes a check is about to report (only those: it is not cheap)."""
+    return {oid: d["definition"] for oid, d in indexes.details(ctx.db, oids).items()}
+
+
+def drop(r: dict) -> Action | None:
+    return None if r["partitioned"] else actions.drop_index(r["schema"], r["name"])
+
+
+@check("indexes.unused", "Indexes never scanned", "indexing")
+def unused(ctx: CheckContext) -> list[Finding]:
+    t = ctx.thresholds
+    conf = settings(ctx)
+    age = conf.get("stats_age")
+    age_days = age.total_seconds() / 86400 if age is not None else 0.0
+    old_enough = age_days >= t.unused_index_min_stats_age_days
+    since = conf.get("stats_reset") or conf.get("server_started")
+    found = indexes.unused(catalog(ctx), int(t.unused_index_min_size_mb * 1024 * 1024))
+    rows = records(found.head(t.max_findings_per_check))  # a new database may have 20,000 of them
+
+    def build(r: dict) -> Finding:
+        evidence = {"index_bytes": int(r["index_bytes"] or 0), "scans": 0, "table": r["table_display"],
+                    "index_writes": int(r["index_writes"] or 0), "statistics_since": stamp(since),
+                    "stats_age_days": round(age_days, 2)}
+        if old_enough:
+            words = (f"No scan since the statistics began ({fmt_age(since)}), yet every insert and non-HOT update "
+                     "of its table writes to it. Drop it (its definition is kept in the audit log).")
+        else:
+            words = (f"No scan yet, but the statistics are only {fmt_ms(age_days * 86_400_000)} old: wait "
+                     f"until they cover {t.unused_index_min_stats_age_days:g} days of normal traffic (monthly "
+                     "jobs too) before dropping it.")
+        if r["partitioned"]:
+            words += " " + PARTITIONED_NOTE
+        return Finding("indexes.unused", Severity.WARNING if old_enough else Severity.INFO, r["display"],
+                       f"{r['display']} ({fmt_bytes(r['index_bytes'])}) has never been scanned",
+                       evidence, words, drop(r))
+
+    return capped(rows, t.max_findings_per_check, build,
+                  more(ctx, "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, "unused indexes"),
+                  len(found))
+
+
+@check("indexes.redundant", "Duplicate and redundant indexes", "indexing")
+def redundant(ctx: CheckContext) -> list[Finding]:
+    found = indexes.redundant(catalog(ctx))
+    shown = found[:ctx.thresholds.max_findings_per_check]
+    defs = definitions(ctx, [r.index["oid"] for r in shown] + [r.keep["oid"] for r in shown])
+
+    def build(r: indexes.Redundancy) -> Finding:
+        i, keep = r.index, r.keep
+        what = (f"the same index as {keep['display']}" if r.kind == "duplicate"
+                else f"a leading part of {keep['display']}")
+        words = (f"It is {what}, which serves the same lookups: keep {keep['display']} and drop this one "
+                 f"({fmt_bytes(i['index_bytes'])} written on every change to its table).")
+        if i["partitioned"]:
+            words += " " + PARTITIONED_NOTE
+        evidence = {"keep": keep["display"], "kind": r.kind, "index_bytes": int(i["index_bytes"] or 0),
+                    "scans": int(i["idx_scan"] or 0), "definition": defs.get(i["oid"], ""),
+                    "keep_definition": defs.get(keep["oid"], "")}
+        if r.same_as:
+            evidence["same_definition_as"] = ", ".join(r.same_as)
+        return Finding("indexes.redundant", Severity.WARNING, i["display"],
+                       f"{i['display']} is redundant: keep {keep['display']}", evidence, words, drop(i))
+
+    return capped(found, ctx.thresholds.max_findings_per_check, build,
+                  more(ctx, "indexes.redundant", Severity.WARNING, "redundant indexes"))
+
+
+@check("indexes.invalid", "Invalid indexes", "indexing")
+def invalid(ctx: CheckContext) -> list[Finding]:
+    rows = records(indexes.invalid(catalog(ctx)))
+    defs = definitions(ctx, [r["oid"] for r in rows[:ctx.thresholds.max_findings_per_check]])
+
+    def build(r: dict) -> Finding:
+        if r["partitioned"]:
+            action, words = None, ("Some partitions lack their index: create it on them and ATTACH it to this "
+                                   "one (ALTER INDEX ... ATTACH PARTITION), which makes it valid.")
+        elif REINDEX_LEFTOVER.search(r["name"]):
+            action, words = actions.drop_index(r["schema"], r["name"]), (
+                "A leftover of an interrupted REINDEX CONCURRENTLY: the original index is still there. Drop it.")
+        else:
+            action, words = actions.reindex(r["schema"], r["name"]), (
+                "Probably left by a failed CREATE INDEX CONCURRENTLY: queries do not use it, yet every write "
+                "still updates it. Rebuild it (or drop it if it is not wanted).")
+        return Finding("indexes.invalid", Severity.WARNING, r["display"], f"{r['display']} is invalid",
+                       {"table": r["table_display"], "index_bytes": int(r["index_bytes"] or 0),
+                        "definition": defs.get(r["oid"], "")}, words, action)
+
+    return capped(rows, ctx.thresholds.max_findings_per_check, build,
+                  more(ctx, "indexes.invalid", Severity.WARNING, "invalid indexes"))
+
+
+@check("indexes.fk_missing", "Foreign keys without an index", "indexing")
+def fk_missing(ctx: CheckContext) -> list[Finding]:
+    limit = ctx.thresholds.max_findings_per_check
+    rows, total = limited(indexes.fk_without_index(ctx.db, limit + 1))
+
+    def build(r: dict) -> Finding:
+        columns = ", ".join(r["columns"])
+        words = (f"Deletes and key updates on {r['referenced_display']}, and joins on this key, read all of "
+                 f"{r['table_display']}. The guide indexes every foreign key.")
+        action = None if r["partitioned"] else actions.create_index(r["schema"], r["table_name"], r["columns"])
+        if r["partitioned"]:
+            words += " " + PARTITIONED_NOTE
+        return Finding("indexes.fk_missing", Severity.WARNING, r["display"],
+                       f"Foreign key {r['display']} on {r['table_display']} ({columns}) has no index",
+                       {"table": r["table_display"], "columns": columns, "references": r["referenced_display"],
+                        "table_rows": int(r["table_rows"]), "table_bytes": int(r["table_bytes"])}, words, action)
+
+    return capped(rows, limit, build,
+                  more(ctx, "indexes.fk_missing", Severity.WARNING, "foreign keys without an index"), total)
+
+
+@check("indexes.bloat", "Estimated btree index bloat", "indexing")
+def index_bloat(ctx: CheckContext) -> list[Finding]:
+    t = ctx.thresholds
+    min_bytes = int(t.bloat_min_mb * 1024 * 1024)
+    frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(ctx.db))  # the Indexes page shares its own
+    rows = records(bloat.bloated(frame, t.index_bloat_ratio, min_bytes))
+
+    def build(r: dict) -> Finding:
+        return Finding(
+            "indexes.bloat", Severity.WARNING, r["display"],
+            f"{r['display']} is about {fmt_pct(r['bloat_ratio'])} bloat ({fmt_bytes(r['bloat_bytes'])}, estimated)",
+            {"table": r["table_display"], "index_bytes": int(r["index_bytes"]),
+             "expected_bytes": int(r["expected_bytes"]), "bloat_bytes": int(r["bloat_bytes"]),
+             "bloat_ratio": round(r["bloat_ratio"], 4)},
+            "Estimated from statistics (pgstatindex measures it on the Indexes page). REINDEX CONCURRENTLY "
+            "rebuilds it compact without blocking writes; the guide does it monthly.",
+            actions.reindex(r["schema"], r["name"]))
+
+    return capped(rows, t.max_findings_per_check, build, more(ctx, "indexes.bloat", Severity.WARNING,
+                                                              "bloated indexes"))
+
+
+def _ratio_finding(ctx: CheckContext, check_id: str, what: str, part: str) -> list[Finding]:
+    totals = ctx.memo("indexes.cache", lambda: indexes.cache_totals(ctx.db))
+    ratio, blocks = totals[f"{part}_ratio"], totals[f"{part}_blocks"]
+    if ratio is None or blocks < CACHE_MIN_BLOCKS:
+        return [Finding(check_id, Severity.INFO, ctx.caps.database, f"Too few {what} reads to judge the cache yet",
+                        {"blocks": int(blocks)}, "Come back when the database has served some traffic.")]
+    low = ratio < ctx.thresholds.cache_hit_ratio
+    return [Finding(
+        check_id, Severity.WARNING if low else Severity.OK, ctx.caps.database,
+        f"{what.capitalize()} cache hit ratio {fmt_pct(ratio, 2)}",
+        {"ratio": round(ratio, 5), "blocks": int(blocks), "reads": int(totals[f"{part}_read"])},
+        f"{what.capitalize()} blocks often come from disk: the working set does not fit in shared_buffers. "
+        "The Tables and Indexes pages list the objects with the most misses." if low else "")]
+
+
+@check("cache.tables_hit_ratio", "Table cache hit ratio", "caching")
+def tables_hit_ratio(ctx: CheckContext) -> list[Finding]:
+    return _ratio_finding(ctx, "cache.tables_hit_ratio", "table", "heap")
+
+
+@check("cache.indexes_hit_ratio", "Index cache hit ratio", "caching")
+def indexes_hit_ratio(ctx: CheckContext) -> list[Finding]:
+    return _ratio_finding(ctx, "cache.indexes_hit_ratio", "index", "idx")

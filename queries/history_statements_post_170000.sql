@@ -1,0 +1,29 @@
+-- Every statement of this database with its cumulative counters, for a history snapshot (no texts:
+-- they are fetched once per queryid by history_statement_texts). The app's own statements left out.
+-- PostgreSQL 17 renamed blk_read_time/blk_write_time to shared_blk_*_time and added stats_since.
+SELECT
+    s.dbid,
+    s.userid,
+    r.rolname                AS role,
+    s.queryid,
+    s.toplevel,
+    s.stats_since,
+    s.calls,
+    s.total_exec_time        AS total_exec_ms,
+    s.rows,
+    s.plans,
+    s.total_plan_time        AS total_plan_ms,
+    s.shared_blks_hit,
+    s.shared_blks_read,
+    s.shared_blks_dirtied,
+    s.shared_blks_written,
+    s.temp_blks_read,
+    s.temp_blks_written,
+    s.shared_blk_read_time   AS blk_read_ms,
+    s.shared_blk_write_time  AS blk_write_ms,
+    s.wal_bytes::float8      AS wal_bytes
+  FROM {pgss}.pg_stat_statements s
+  LEFT JOIN pg_roles r ON r.oid = s.userid
+ WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+   AND s.queryid IS NOT NULL
+   AND strpos(s.query, '/* pgpulse */') = 0  -- the app's own statements, tagged

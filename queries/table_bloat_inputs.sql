@@ -1,0 +1,46 @@
+-- What lib/bloat.py needs to estimate a table's bloat from statistics: its pages and rows as the
+-- last VACUUM or ANALYZE counted them (relpages and reltuples: one consistent moment, and no file
+-- to open per table), fillfactor, and per column (in storage order) the type's alignment and length
+-- with the average width and null fraction ANALYZE measured. Width is NULL where pg_stats has no row
+-- (not analyzed yet, or a column this role may not read): a variable-width column cannot be sized.
+-- pg_stats is read once and joined, not looked up per column (it is a view with privilege checks).
+WITH heaps AS (
+    SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, c.relpages, c.reltuples,
+           c.reloptions, c.reltoastrelid
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'm')
+       AND c.relpersistence <> 't'
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname NOT LIKE 'pg\_toast%%'
+       AND c.relpages::bigint * current_setting('block_size')::bigint >= %(min_bytes)s::bigint
+), stats AS MATERIALIZED (
+    SELECT schemaname, tablename, attname, avg_width, null_frac FROM pg_stats WHERE NOT inherited
+), cols AS (
+    SELECT h.oid,
+           json_agg(json_build_array(t.typalign, t.typlen, s.avg_width, s.null_frac) ORDER BY a.attnum) AS columns,
+           count(*)                                                AS live_columns
+      FROM heaps h
+      JOIN pg_attribute a ON a.attrelid = h.oid AND a.attnum > 0 AND NOT a.attisdropped
+      JOIN pg_type t ON t.oid = a.atttypid
+      LEFT JOIN stats s ON s.schemaname = h.nspname AND s.tablename = h.relname AND s.attname = a.attname
+     GROUP BY h.oid
+)
+SELECT h.oid,
+       h.nspname                                                   AS schema,
+       h.relname                                                   AS name,
+       quote_ident(h.nspname) || '.' || quote_ident(h.relname)     AS display,
+       CASE WHEN h.relkind = 'm' THEN 'materialized view'
+            WHEN h.relispartition THEN 'partition' ELSE 'table' END AS kind,
+       h.relpages::bigint * current_setting('block_size')::bigint  AS heap_bytes,
+       coalesce(t.relpages, 0)::bigint * current_setting('block_size')::bigint AS toast_bytes,
+       current_setting('block_size')::int                          AS block_size,
+       h.reltuples,
+       coalesce((SELECT option_value::int FROM pg_options_to_table(h.reloptions)
+                  WHERE option_name = 'fillfactor'), 100)          AS fillfactor,
+       -- the null bitmap has a bit for every column ever added, dropped ones included
+       (SELECT max(d.attnum) FROM pg_attribute d WHERE d.attrelid = h.oid AND d.attnum > 0) AS natts,
+       c.columns
+  FROM heaps h
+  JOIN cols c ON c.oid = h.oid
+  LEFT JOIN pg_class t ON t.oid = h.reltoastrelid
