@@ -66,8 +66,9 @@ def runs_panel(db, shown: Iterable[Action] = (), only: Iterable[Action] | None =
 
 
 def action_control(db, action: Action, *, finding: Finding | None = None, key: str | None = None,
-                   label: str | None = None) -> None:
-    """The button for one action, its dialog when open, and its run (progress or result) below."""
+                   label: str | None = None, with_run: bool = True) -> None:
+    """The button for one action, its dialog when open, and its run (progress or result) below; with
+    `with_run=False` the caller draws the run elsewhere (`run_of`), e.g. full width under a narrow button."""
     key = key or action_key(db, action)
     st.session_state.setdefault(SPECS, {})[key] = (action, finding)
     run = st.session_state.get(RUNS, {}).get(key)
@@ -79,7 +80,14 @@ def action_control(db, action: Action, *, finding: Finding | None = None, key: s
               "Shows the exact SQL, its lock and effect, and asks to confirm.")
     if st.session_state.get(OPEN) == key:
         _confirm(db, key)
-    if run is not None:
+    if run is not None and with_run:
+        run_panel(db, key)
+
+
+def run_of(db, action: Action, key: str | None = None) -> None:
+    """The run of this action in this session, if any: its progress, or its result."""
+    key = key or action_key(db, action)
+    if key in st.session_state.get(RUNS, {}):
         run_panel(db, key)
 
 

@@ -15,6 +15,7 @@ from pages.actions_ui import (
     is_open,
     open_dialog,
     progress_line,
+    run_of,
     runs_panel,
     store,
 )
@@ -67,7 +68,8 @@ for rec in recs:
         text.caption(f"`{rec.check}` on `{rec.object}`" + (f" — {rec.recommendation}" if rec.recommendation else ""))
         text.code(rec.action.sql + ";", language="sql")
         with button:
-            action_control(db, rec.action, finding=rec.finding)
+            action_control(db, rec.action, finding=rec.finding, with_run=False)
+        run_of(db, rec.action)  # full width under the card's text
 
 # -- the weekly routine --------------------------------------------------------------------------------
 st.subheader("Weekly routine")
