@@ -42,12 +42,12 @@ PAGES = {
         st.Page("pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
         st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     ],
-    "Database": [
-        st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
-    ],
     "Maintenance": [
         st.Page("pages/maintenance.py", title="Maintenance", icon=":material/build:", url_path="maintenance"),
         st.Page("pages/audit.py", title="Audit log", icon=":material/history:", url_path="audit"),
+    ],
+    "Database": [
+        st.Page("pages/about.py", title="About this database", icon=":material/info:", url_path="about"),
     ],
 }
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib import stbind
 from lib.findings import Finding, Severity
 from lib.fmt import fmt_evidence
+from pages import actions_ui
 
 # Streamlit markdown badges with its bundled Material icons (no emoji font needed on the viewer's side).
 BADGES = {Severity.CRITICAL: ":red-badge[:material/error: Critical]",
@@ -41,6 +43,14 @@ def finding_card(finding: Finding) -> None:
             st.code(finding.action.sql, language="sql")
             if finding.action.lock:
                 st.caption(f"Lock: {finding.action.lock}")
+            action_button(finding)
+
+
+def action_button(finding: Finding) -> None:
+    """The confirmed one-click run of a finding's action (off, with its reason, when actions are disabled)."""
+    db = stbind.current_db()
+    actions_ui.action_control(db, finding.action, finding=finding,
+                              key=f"{actions_ui.action_key(db, finding.action)}-{finding.check}")
 
 
 def findings_by_severity(findings: list[Finding], show_ok: bool = False) -> None:
