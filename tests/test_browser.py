@@ -77,9 +77,10 @@ def open_page(browser, url: str):
 
 def test_overview_numbers_on_screen_with_no_error(browser, app_url):
     page = open_page(browser, app_url)
-    body = page.inner_text("body")
+    # The page streams in: wait for each number's label rather than read the body once.
     for label in ("Database size", "Connections", "Cache hit ratio", "Slow statements"):
-        assert label in body
+        page.locator('[data-testid="stMetric"]', has_text=label).first.wait_for(timeout=30_000)
+    body = page.inner_text("body")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "Traceback" not in body
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -59,7 +59,9 @@ def test_weekly_routine_confirmed_run_and_audited(browser, app_url, busy):  # no
     page.get_by_role("button", name="Run the weekly routine…").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text('VACUUM (ANALYZE) "public"."Busy ""T""; x";').wait_for(timeout=30_000)
-    assert "SHARE UPDATE EXCLUSIVE" in dialog.inner_text()
+    # The dialog streams in element by element: wait for the lock line rather than read it at once.
+    dialog.get_by_text("SHARE UPDATE EXCLUSIVE").first.wait_for(timeout=30_000)
+    dialog.get_by_role("button", name="Run the routine").wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / "maintenance-confirm.png"))
     assert vacuum_count(busy) == 0
     dialog.get_by_role("button", name="Run the routine").click()
