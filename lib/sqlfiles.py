@@ -7,6 +7,10 @@ ladders. Files use psycopg's `%(name)s` parameters (so a literal percent is `%%`
 schema of pg_stat_statements, composed through psycopg.sql (so a literal brace is `{{` or `}}`);
 likewise `{pg_buffercache}` and `{pgstattuple}` for those extensions' schemas.
 
+A file may embed another as a subquery: `FROM {query:pgss_rows} s` puts that file's variant for the
+same server there, in parentheses. Differences between versions then live in one small file (the
+renamed pg_stat_statements columns in `pgss_rows`) rather than in whole copies of the big queries.
+
 Every statement is tagged `/* pgpulse */` at its end (and its start), so lists of pg_stat_statements
 leave the app's own statements out with `strpos(query, '/* pgpulse */') = 0`: PostgreSQL 18 records
 a statement's text without its leading comments but keeps a trailing one (and strpos is cheaper than
@@ -20,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+INCLUDE = re.compile(r"\{query:([a-z0-9_]+)\}")
 VARIANT = re.compile(r"^(?P<name>[a-z0-9_]+?)(?:_post_(?P<version>\d{6}))?\.sql$")
 
 # Extensions whose schema a query file may name as {extension} (besides {pgss}).
@@ -56,6 +61,14 @@ def variant_path(name: str, server_version_num: int) -> Path:
     return variants[max(eligible)]
 
 
+def body(name: str, server_version_num: int, outer: tuple[str, ...] = ()) -> str:
+    """The file's text for this server with its {query:...} subqueries filled in."""
+    if name in outer:
+        raise ValueError(f"queries/{name} embeds itself: {' -> '.join((*outer, name))}")
+    text = variant_path(name, server_version_num).read_text().rstrip()
+    return INCLUDE.sub(lambda found: "(\n" + body(found[1], server_version_num, (*outer, name)) + "\n)", text)
+
+
 @lru_cache(maxsize=512)
 def load(name: str, server_version_num: int) -> str:
-    return TAG + variant_path(name, server_version_num).read_text().rstrip() + TAIL
+    return TAG + body(name, server_version_num) + TAIL

@@ -6,7 +6,7 @@ SELECT
     r.rolname                AS role,
     s.queryid,
     s.toplevel,
-    NULL::timestamptz        AS stats_since,
+    s.stats_since,
     s.calls,
     s.total_exec_time        AS total_exec_ms,
     s.rows,
@@ -18,10 +18,10 @@ SELECT
     s.shared_blks_written,
     s.temp_blks_read,
     s.temp_blks_written,
-    s.blk_read_time          AS blk_read_ms,
-    s.blk_write_time         AS blk_write_ms,
+    s.io_read_ms             AS blk_read_ms,
+    s.io_write_ms            AS blk_write_ms,
     s.wal_bytes::float8      AS wal_bytes
-  FROM {pgss}.pg_stat_statements s
+  FROM {query:pgss_rows} s
   LEFT JOIN pg_roles r ON r.oid = s.userid
  WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND s.queryid IS NOT NULL

@@ -1,16 +1,6 @@
--- Every counter of one statement (PostgreSQL 15 and 16), summed over the queryids that share its
--- normalized text, with the whole text. No row when the statement is gone (reset or evicted).
-WITH raw AS (
-    SELECT s.*,
-           s.blk_read_time                                                       AS io_read_ms,
-           s.blk_write_time                                                      AS io_write_ms,
-           s.temp_blk_read_time + s.temp_blk_write_time                          AS temp_io_ms,
-           s.jit_generation_time + s.jit_inlining_time + s.jit_optimization_time
-               + s.jit_emission_time                                             AS jit_ms,
-           NULL::timestamptz                                                     AS stats_since
-      FROM {pgss}.pg_stat_statements s
-),
-mine AS (
+-- Every counter of one statement, summed over the queryids that share its normalized text, with the
+-- whole text. No row when the statement is gone (reset or evicted).
+WITH mine AS (
     -- the text stays only on the requested row: this CTE is read twice, and texts can be megabytes
     SELECT userid, queryid, calls, total_exec_time, min_exec_time, max_exec_time, mean_exec_time,
            stddev_exec_time, plans, total_plan_time, min_plan_time, max_plan_time, rows,
@@ -19,7 +9,7 @@ mine AS (
            wal_records, wal_fpi, wal_bytes, jit_functions, jit_ms, stats_since,
            CASE WHEN queryid = %(queryid)s THEN query END                      AS query,
            hashtextextended(query, 0)                                           AS text_hash
-      FROM raw
+      FROM {query:pgss_rows} s
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND toplevel
        AND queryid IS NOT NULL

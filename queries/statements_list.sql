@@ -1,24 +1,12 @@
--- One page of the statements explorer (PostgreSQL 15 and 16): this database's top-level statements,
+-- One page of the statements explorer: this database's top-level statements,
 -- one row per normalized text, filtered, sorted and paged here so thousands of statements stay cheap.
 -- Texts are cut to %(text_chars)s characters; the drill-down (statement_detail) shows them whole.
-WITH raw AS (
-    SELECT s.userid, s.dbid, s.toplevel, s.queryid, s.query, s.calls, s.total_exec_time,
-           s.min_exec_time, s.max_exec_time, s.mean_exec_time, s.stddev_exec_time, s.plans,
-           s.total_plan_time, s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_read,
-           s.temp_blks_written,
-           s.blk_read_time + s.blk_write_time                                    AS io_ms,
-           s.temp_blk_read_time + s.temp_blk_write_time                          AS temp_io_ms,
-           s.wal_bytes,
-           s.jit_functions,
-           s.jit_generation_time + s.jit_inlining_time + s.jit_optimization_time
-               + s.jit_emission_time                                             AS jit_ms
-      FROM {pgss}.pg_stat_statements s
-),
-mine AS (
+WITH mine AS (
     -- the whole text stays out of this CTE (it is read twice, so PostgreSQL materializes it)
     SELECT userid, queryid, calls, total_exec_time, min_exec_time, max_exec_time, mean_exec_time,
            stddev_exec_time, plans, total_plan_time, rows, shared_blks_hit, shared_blks_read,
-           temp_blks_read, temp_blks_written, io_ms, temp_io_ms, wal_bytes, jit_functions, jit_ms,
+           temp_blks_read, temp_blks_written, io_read_ms + io_write_ms AS io_ms, temp_io_ms, wal_bytes,
+           jit_functions, jit_ms,
            -- psycopg binds ints as int2/int4/int8, so one statement can have several queryids: one row
            -- per text. Hidden texts (NULL queryid) stay one row per role; a missing text keeps its queryid.
            CASE WHEN queryid IS NULL THEN 'h' || userid
@@ -31,7 +19,7 @@ mine AS (
            octet_length(query)                                                  AS query_bytes,
            %(search)s::text = '' OR strpos(lower(query), lower(%(search)s::text)) > 0
                OR queryid::text = %(search)s::text                              AS matches
-      FROM raw
+      FROM {query:pgss_rows} s
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND toplevel
        AND (query IS NULL OR strpos(query, '/* pgpulse */') = 0)  -- the app's own, tagged

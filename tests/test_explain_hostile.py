@@ -77,12 +77,13 @@ class Target:
         return self.observer.execute(FINGERPRINT, {"victim": self.victim.info.backend_pid}).fetchone()
 
     def settled(self) -> dict:
-        """The fingerprint once closed pgpulse sessions have left pg_stat_activity (they go
-        a moment after the client closes)."""
+        """The fingerprint once closed pgpulse sessions are gone. A closed session leaves
+        pg_stat_activity and releases its session locks a moment after the client closes, and not
+        necessarily in that order: wait (10 s at most) for the baseline before reporting a difference."""
         deadline = time.monotonic() + 10
         while True:
             found = self.fingerprint()
-            if found["pgpulse_sessions"] == 0 or time.monotonic() > deadline:
+            if found == self.baseline or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
 

@@ -18,9 +18,12 @@ PARAM = re.compile(r"%\((\w+)\)s")
 
 
 def names_used_in_code() -> set[str]:
+    """Names the code asks for, and the names query files embed as {query:name}."""
     used = set()
     for path in [REPO / "app.py", *(REPO / "lib").rglob("*.py"), *(REPO / "pages").rglob("*.py")]:
         used |= set(NAME_USE.findall(path.read_text()))
+    for path in sqlfiles.QUERIES_DIR.glob("*.sql"):
+        used |= set(sqlfiles.INCLUDE.findall(path.read_text()))
     return used
 
 
@@ -46,6 +49,22 @@ def test_variant_choice_follows_server_version(tmp_path, monkeypatch):
         assert sqlfiles.variant_path("q", 180001).name == "q_post_170000.sql"
         with pytest.raises(sqlfiles.UnknownQuery):
             sqlfiles.variant_path("nope", 180000)
+    finally:
+        sqlfiles.catalog.cache_clear()
+
+
+def test_embedded_query_follows_the_same_server_version(tmp_path, monkeypatch):
+    (tmp_path / "outer.sql").write_text("SELECT n FROM {query:inner} AS i")
+    (tmp_path / "inner.sql").write_text("SELECT 15 AS n -- old servers")
+    (tmp_path / "inner_post_170000.sql").write_text("SELECT 17 AS n")
+    monkeypatch.setattr(sqlfiles, "QUERIES_DIR", tmp_path)
+    sqlfiles.catalog.cache_clear()
+    try:
+        assert sqlfiles.body("outer", 160000) == "SELECT n FROM (\nSELECT 15 AS n -- old servers\n) AS i"
+        assert sqlfiles.body("outer", 180000) == "SELECT n FROM (\nSELECT 17 AS n\n) AS i"
+        (tmp_path / "inner.sql").write_text("SELECT * FROM {query:outer} AS o")
+        with pytest.raises(ValueError, match="outer -> inner -> outer"):
+            sqlfiles.body("outer", 160000)
     finally:
         sqlfiles.catalog.cache_clear()
 
