@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from lib.pgserver import free_port
 from tests import servers
 from tests.maint_fixtures import make_busy, vacuum_count
-from tests.test_browser import REPO, SHOTS, browser, need_chromium, wait_healthy  # noqa: F401 - a fixture
+from tests.test_browser import browser  # noqa: F401 - a fixture
+from tests.webapp import SHOTS, home_log, streamlit_app
 
 pytestmark = pytest.mark.browser
 
@@ -25,18 +20,8 @@ def busy(pg_servers):
 @pytest.fixture(scope="module")
 def app_url(busy):
     """The app on a fresh database with actions enabled (the demo must stay as it is for other tests)."""
-    need_chromium()
-    port = free_port()
-    log = open(Path(os.environ["PGPULSE_HOME"]) / "streamlit-maintenance.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "DATABASE_URL": busy, "PGPULSE_ACTIONS": "1"})
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, proc)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with streamlit_app(home_log("streamlit-maintenance.log"), DATABASE_URL=busy, PGPULSE_ACTIONS="1") as url:
+        yield url
 
 
 def no_error(page) -> None:

@@ -23,6 +23,7 @@ from lib.stbind import VIA_APP_KEY
 from lib.store import Store
 from tests import servers
 from tests.conftest import make_db
+from tests.webapp import SHOTS, chromium, streamlit_app
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -83,16 +84,10 @@ def test_report_html_is_standalone_with_its_charts(demo_history):
 
 @pytest.mark.browser
 def test_report_html_renders_offline_in_chromium(demo_history, tmp_path):
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, need_chromium
-
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
     _url, _path, store, _ = demo_history
     target = tmp_path / "review.html"
     target.write_text(render(build_review(store, "env", last_full_week(), Thresholds())))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         requested = []
         page.route("**/*", lambda route: (requested.append(route.request.url), route.abort())
@@ -103,7 +98,6 @@ def test_report_html_renders_offline_in_chromium(demo_history, tmp_path):
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         assert page.locator(".js-plotly-plot").count() == 3
         assert requested == [] and errors == []
-        browser.close()
 
 
 def test_report_cli_json_and_html(demo_history, tmp_path):
@@ -236,54 +230,28 @@ def test_history_charts_for_drilldown_and_overview(demo_history, app_env):
 @pytest.mark.browser
 def test_weekly_page_is_one_screen_in_chromium(demo_history, tmp_path):
     """At 1440×900 the whole review is on screen, with no scrolling (the weekly screenshot)."""
-    import time
-    import urllib.request
-
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, need_chromium
-
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    from lib.pgserver import free_port
 
     url, path, _store, _ = demo_history
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PGPULSE_STORE_URL": str(path)}
-    with open(tmp_path / "streamlit.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                 "--server.headless", "true"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
-            page.get_by_role("link", name="Weekly review").click()
-            page.wait_for_selector("text=Actions taken: 2", timeout=90_000)
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(1500)  # the last elements settle (spinners gone, charts drawn)
-            body = page.inner_text("body")
-            for words in ("Weekly review · ", "Demo data", "Query time per day", "Slower", "Faster",
-                          "Fastest growing tables", "leads_converted_client_id_idx"):
-                assert words in body
-            assert page.locator('[data-testid="stException"]').count() == 0
-            last = page.get_by_text("Actions taken: 2").bounding_box()
-            assert last["y"] + last["height"] < 900  # the last section is on screen
-            scroller = page.locator('[data-testid="stMain"]')
-            assert scroller.evaluate("e => e.scrollHeight <= e.clientHeight + 2")  # nothing below the fold
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "weekly.png"))
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with streamlit_app(tmp_path / "streamlit.log", DATABASE_URL=url, PGPULSE_STORE_URL=str(path)) as base, \
+            chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{base}/")
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
+        page.get_by_role("link", name="Weekly review").click()
+        page.wait_for_selector("text=Actions taken: 2", timeout=90_000)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1500)  # the last elements settle (spinners gone, charts drawn)
+        body = page.inner_text("body")
+        for words in ("Weekly review · ", "Demo data", "Query time per day", "Slower", "Faster",
+                      "Fastest growing tables", "leads_converted_client_id_idx"):
+            assert words in body
+        assert page.locator('[data-testid="stException"]').count() == 0
+        last = page.get_by_text("Actions taken: 2").bounding_box()
+        assert last["y"] + last["height"] < 900  # the last section is on screen
+        scroller = page.locator('[data-testid="stMain"]')
+        assert scroller.evaluate("e => e.scrollHeight <= e.clientHeight + 2")  # nothing below the fold
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "weekly.png"))
 
 
 def time_range_script():
