@@ -89,6 +89,7 @@ def start_demo_if_needed() -> None:
 alerts_background.ensure_started()  # once per process: evaluates alerts while the app runs
 # Navigation first: it replaces Streamlit's pages/-folder routing even while the demo is still building.
 page = st.navigation(PAGES, expanded=True)
+stbind.return_to_requested_page()  # a first deep link after start was bounced through here
 pick_database()
 start_demo_if_needed()
 history_ui.start_background_snapshots()  # once per process: snapshots of every database while the app runs

@@ -8,7 +8,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -28,6 +30,8 @@ from lib.errors import PgPulseError, Problem, describe
 STATS_TTL_S = 30
 SESSION_KEY = "pgpulse_database"
 VIA_APP_KEY = "pgpulse_via_app"
+RETURN_KEY = "pgpulse_return_to"
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 T = TypeVar("T")
 
 
@@ -109,7 +113,32 @@ def require_app_shell() -> None:
     the password gate. Such a run is sent to app.py, which routes it properly.
     """
     if not st.session_state.get(VIA_APP_KEY):
+        # Remembered so app.py can send the visitor on to the page (and its ?queryid=...) they asked for.
+        page = running_page()
+        if page:
+            st.session_state[RETURN_KEY] = (page, dict(st.query_params.to_dict()))
         st.switch_page("app.py")
+
+
+def running_page() -> str | None:
+    """The pages/ script being run ("pages/query.py"): the outermost pages/ file on the call stack
+    (helpers such as pages/common.py sit nearer)."""
+    found = None
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename).resolve()
+        if path.parent == PAGES_DIR:
+            found = f"pages/{path.name}"
+        frame = frame.f_back
+    return found
+
+
+def return_to_requested_page() -> None:
+    """app.py, once its gate and navigation have run: go on to a deep link that was bounced here."""
+    target = st.session_state.pop(RETURN_KEY, None)
+    if target:
+        page, params = target
+        st.switch_page(page, query_params=params or None)
 
 
 def require_db() -> Database:

@@ -42,11 +42,23 @@ def test_overview_numbers_on_screen_with_no_error(browser, app_url):
     page.close()
 
 
-def test_first_deep_link_still_asks_for_the_password(embedded_demo, browser):
-    """The very first request after start is a deep link: it must not skip app.py's password gate."""
+def test_first_deep_link_asks_for_the_password_then_lands_where_it_pointed(embedded_demo, browser):
+    """The very first request after start is a deep link: it must not skip app.py's password gate,
+    and once through it the visitor is on the page (and the statement) the link named."""
+    import psycopg
+
+    with psycopg.connect(embedded_demo) as conn:
+        queryid, = conn.execute("SELECT queryid FROM pg_stat_statements WHERE query LIKE 'SELECT%%leads%%' "
+                                "AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                                "ORDER BY total_exec_time DESC LIMIT 1").fetchone()
     with streamlit_app(home_log("streamlit-gate.log"), PGPULSE_PASSWORD="s3cret-gate") as url:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(f"{url}/about")
+        page.goto(f"{url}/query?queryid={queryid}")
         page.wait_for_selector('input[type="password"]', timeout=60_000)
-        assert "About this database" not in page.inner_text("body")
+        assert "Query detail" not in page.inner_text("body")
+        page.fill('input[type="password"]', "s3cret-gate")
+        page.keyboard.press("Enter")
+        page.get_by_role("heading", name="Query detail").wait_for(timeout=60_000)
+        page.wait_for_url(f"**/query?queryid={queryid}", timeout=30_000)
+        page.get_by_text("leads", exact=False).first.wait_for(timeout=30_000)  # the statement itself
         page.close()
