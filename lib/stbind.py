@@ -141,16 +141,25 @@ def return_to_requested_page() -> None:
         st.switch_page(page, query_params=params or None)
 
 
-def require_db() -> Database:
-    """The current database, connected; otherwise a banner saying what to do, and the page stops."""
+def reachable_db() -> Database | Problem:
+    """The current database if it answers, else the Problem saying why: for a page whose other parts
+    work without a database, which shows the problem where the database is needed and goes on."""
     require_app_shell()
     db = current_db()
     try:
         db.ping()  # cached figures must not hide a server that went away
     except Exception as exc:  # noqa: BLE001
-        show_problem(describe(exc, db.config.display))
-        st.stop()
+        return describe(exc, db.config.display)
     return db
+
+
+def require_db() -> Database:
+    """The current database, connected; otherwise a banner saying what to do, and the page stops."""
+    found = reachable_db()
+    if isinstance(found, Problem):
+        show_problem(found)
+        st.stop()
+    return found
 
 
 def require_pgss(db: Database) -> None:

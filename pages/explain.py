@@ -1,9 +1,12 @@
 """Plans: EXPLAIN a statement safely, or read a pasted plan; see where the time goes; compare plans."""
 
+import functools
+
 import streamlit as st
 
 from lib import stbind
-from lib.errors import PgPulseError
+from lib.db import Database
+from lib.errors import PgPulseError, Problem
 from lib.explain import keep, source
 from lib.explain.errors import ExplainRefused
 from lib.explain.gate import confirmations
@@ -16,9 +19,14 @@ from pages import plan_ui
 
 CURRENT, SQL_KEY, PREFILLED = "pgpulse_plan_current", "explain_sql", "explain_prefilled"
 PENDING = "explain_pending_confirmation"
-db = stbind.require_db()
-caps = db.capabilities
+stbind.require_app_shell()  # the password gate; a pasted plan needs no database, so none is required here
+config = stbind.current_config()  # kept plans are filed under its name, reachable or not
 plans_store = plan_ui.store(stbind.settings().store_url)
+
+
+@functools.cache  # asked once per run, and only by the parts that run SQL
+def database() -> Database | Problem:
+    return stbind.reachable_db()
 
 
 @stbind.cached(ttl=300)
@@ -38,14 +46,14 @@ st.caption("EXPLAIN a statement (one at a time, in a transaction that is always 
 # -- prefill: the drill-down hands over a statement, or a queryid in the URL -------------------------------
 incoming = st.session_state.get("pgpulse_explain_sql")
 queryid = source.parse_queryid(st.query_params.get("queryid"))
-if not incoming and queryid is not None:
+if not incoming and queryid is not None and isinstance(db := database(), Database):
     found = stbind.guarded(lambda: pgss_statement(db, queryid), db.config.display)
     if found:
         incoming = found.query
         st.caption(f"Statement {queryid} from pg_stat_statements: {found.calls:,} calls, "
                    f"mean {fmt_ms(found.mean_exec_ms)}.")
     else:
-        st.warning(caps.pgss_problem() or f"No statement with queryid {queryid} in this database's "
+        st.warning(db.capabilities.pgss_problem() or f"No statement with queryid {queryid} in this database's "
                    "pg_stat_statements (it may have been reset or evicted). Paste the statement below instead.",
                    icon=":material/search_off:")
 if incoming and incoming != st.session_state.get(PREFILLED):
@@ -55,7 +63,7 @@ mode = st.radio("What to do", ["Run a statement", "Paste a plan", "Compare kept 
                 label_visibility="collapsed", key="plans_mode")
 
 
-def run_now(text: str, options: ExplainOptions, params: list) -> bool:
+def run_now(db: Database, text: str, options: ExplainOptions, params: list) -> bool:
     try:
         result = run_explain(db, text, options, params)
     except ExplainRefused as exc:
@@ -73,7 +81,7 @@ def forget_pending() -> None:
 
 
 @st.dialog("Run a statement with side effects?", on_dismiss=forget_pending)
-def confirm() -> None:
+def confirm(db: Database) -> None:
     text, options, params, effects = st.session_state[PENDING]
     st.markdown("With ANALYZE the statement really runs. The transaction is rolled back, but **these effects "
                 "are not undone by a rollback**:")
@@ -82,7 +90,7 @@ def confirm() -> None:
     left, right = st.columns(2)
     if left.button("Run it anyway", type="primary", icon=":material/play_arrow:"):
         forget_pending()
-        run_now(text, ExplainOptions(**{**vars(options), "confirmed": True}), params)
+        run_now(db, text, ExplainOptions(**{**vars(options), "confirmed": True}), params)
         st.rerun()
     if right.button("Cancel"):
         forget_pending()
@@ -90,6 +98,12 @@ def confirm() -> None:
 
 
 def statement_form() -> None:
+    db = database()
+    if isinstance(db, Problem):
+        stbind.show_problem(db)
+        st.caption("Running EXPLAIN needs the database. *Paste a plan* and *Compare kept plans* work without it.")
+        return
+    caps = db.capabilities
     text = st.text_area("Statement", key=SQL_KEY, height=120, placeholder="SELECT ... (one statement; $1 placeholders welcome)")
     verdict = analyze_for_explain(text) if text.strip() else None
     if verdict is not None and verdict.refused:
@@ -135,9 +149,9 @@ def statement_form() -> None:
         elif effects:
             st.session_state[PENDING] = (text, options, params, effects)
         else:
-            run_now(text, options, params)
+            run_now(db, text, options, params)
     if PENDING in st.session_state:
-        confirm()
+        confirm(db)
 
 
 def paste_form() -> None:
@@ -169,13 +183,13 @@ def show_current() -> None:
         left, right = st.columns([4, 1], vertical_alignment="bottom")
         label = left.text_input("Label", placeholder="e.g. before the index on leads(email)")
         if right.form_submit_button("Keep for comparison", icon=":material/bookmark_add:"):
-            kept_id = keep.keep(plans_store, db.config.name, label, current["document"], current["sql"],
+            kept_id = keep.keep(plans_store, config.name, label, current["document"], current["sql"],
                                 current["source"], current["options"])
             st.toast(f"Kept as plan #{kept_id}. Compare it under *Compare kept plans*.")
 
 
 def compare_view() -> None:
-    kept = keep.kept(plans_store, db.config.name)
+    kept = keep.kept(plans_store, config.name)
     if len(kept) < 2:
         st.info("Keep at least two plans of this database (button under a plan) to compare them: for example one "
                 "before and one after adding an index.", icon=":material/compare_arrows:")
