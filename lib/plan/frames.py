@@ -18,7 +18,7 @@ FOOTER_RE = re.compile(r"^\s*\(\d+ [^\W\d_]+\)\s*$")
 WRAP_MARKS = ("+", "↵")
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     no: int  # 1-based, in the pasted text
     text: str
@@ -49,7 +49,8 @@ def strip_frames(text: str) -> list[Line]:
     """Lines of the plan with borders, record headers and client quoting removed."""
     lines = split_lines(text)
     lines = _unquote(lines)
-    if any(("[ RECORD " in ln.text or "* Record " in ln.text) and RECORD_RE.match(ln.text) for ln in lines):
+    # the whole text first: a plan of 30,000 lines is not searched line by line for what it lacks
+    if ("RECORD" in text or "Record" in text) and any(("[ RECORD " in ln.text or "* Record " in ln.text) and RECORD_RE.match(ln.text) for ln in lines):
         lines = _expanded(lines)
     lines = _strip_borders(lines)
     return _join_psql_wraps(lines)
@@ -57,11 +58,21 @@ def strip_frames(text: str) -> list[Line]:
 
 def filled(lines: list[Line]) -> list[str]:
     """The texts that carry content: not blank, not a border."""
-    return [ln.text for ln in lines if ln.text.strip() and not is_separator(ln.text)]
+    return [ln.text for ln in lines if ln.text and not ln.text.isspace() and not is_separator(ln.text)]
 
 
 def majority(texts: list[str], test) -> bool:
-    return bool(texts) and sum(1 for t in texts if test(t)) >= 0.8 * len(texts)
+    """At least 80% of `texts` pass `test`; stops as soon as too many have failed."""
+    if not texts:
+        return False
+    misses_allowed = len(texts) - 0.8 * len(texts)
+    misses = 0
+    for t in texts:
+        if not test(t):
+            misses += 1
+            if misses > misses_allowed:
+                return False
+    return True
 
 
 def _unquote(lines: list[Line]) -> list[Line]:
@@ -146,6 +157,8 @@ def _join_psql_wraps(lines: list[Line]) -> list[Line]:
     cut: "…" (unicode) or "." (ascii) at the end, and again in the frame column of the next
     line. A "." alone is ambiguous (0.5 may be cut after "0."), so it counts only when nearly
     every full-width line carries it."""
+    if not any(ln.text.endswith(("…", ".")) for ln in lines):
+        return lines  # no line ends with a mark: nothing was cut
     width = max((len(ln.text) for ln in lines if not is_separator(ln.text)), default=0)
     full = [ln for ln in lines if len(ln.text) == width]
     marks = ["…"]

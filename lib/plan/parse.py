@@ -38,6 +38,8 @@ def _one_cell(lines: list[Line]) -> bool:
 def _refuse_other_formats(lines: list[Line]) -> None:
     """EXPLAIN can also print XML and YAML: say so rather than 'no plan node found'."""
     for ln in lines:
+        if "<" not in ln.text and "Plan:" not in ln.text:
+            continue
         s = ln.text.strip()
         if s.startswith(("<explain", "<?xml")):
             raise PlanParseError("this is an XML plan: run EXPLAIN with FORMAT JSON or TEXT instead", ln.no)
@@ -48,6 +50,8 @@ def _refuse_other_formats(lines: list[Line]) -> None:
 def _json_start(lines: list[Line]) -> int | None:
     """Index of the line where a JSON plan starts, if the input is one."""
     for i, ln in enumerate(lines):
+        if "[" not in ln.text and "{" not in ln.text:
+            continue
         s = ln.text.strip()
         if not s or s[0] not in "[{" or is_separator(s):
             continue

@@ -10,12 +10,13 @@ import re
 NUM = r"-?\d+(?:\.\d+)?"
 # \s* between fields: a wrapped line loses the space where it was cut when trailing
 # blanks are trimmed by the mail client
-STATS_RE = re.compile(
-    rf"^(?P<name>.*?)\s*"
+# what follows the node's name: matched (fullmatch) from where one of its parentheses opens
+STATS_TAIL_RE = re.compile(
     rf"(?:\(cost=(?P<sc>{NUM})\.\.(?P<tc>{NUM})\s*rows=(?P<pr>{NUM})\s*width=(?P<pw>\d+)\))?\s*"
     rf"(?:\(actual\s*(?:time=(?P<ast>{NUM})\.\.(?P<att>{NUM})\s*)?rows=(?P<ar>{NUM})\s*loops=(?P<al>\d+)\)"
-    rf"|\((?P<never>never executed)\))?\s*$"
+    rf"|\((?P<never>never executed)\))?\s*"
 )
+STATS_OPEN_RE = re.compile(r"\((?=cost=|actual|never executed\))")
 HAS_STATS_RE = re.compile(r"\((?:cost=\d|actual (?:time|rows)=|never executed\))")
 
 JOIN_TYPES = "Left|Right|Full|Semi|Anti|Right Semi|Right Anti"
@@ -40,6 +41,7 @@ ON_TYPES = (
     "Function Scan", "CTE Scan", "WorkTable Scan", "Named Tuplestore Scan", "Bitmap Index Scan",
     "Table Function Scan", "Subquery Scan", "Values Scan",
 )  # fmt: skip
+ON_SET = frozenset(ON_TYPES)
 PLAIN_TYPES = {
     "Result", "ProjectSet", "Append", "Merge Append", "Recursive Union", "BitmapAnd", "BitmapOr",
     "Materialize", "Memoize", "Sort", "Incremental Sort", "Group", "WindowAgg", "Unique", "Gather",
@@ -51,27 +53,41 @@ IDENT_RE = re.compile(r'"(?:[^"]|"")*"|[^\s".]+')
 
 def split_stats(text: str) -> tuple[str, dict] | None:
     """(node name, {cost and actual keys}) or None when the line has trailing junk."""
-    m = STATS_RE.match(text.strip())
-    if not m or HAS_STATS_RE.search(m["name"]):  # stats followed by something else
+    s = text.strip()
+    # The name ends where the first stats parenthesis opens that the rest of the line fully
+    # matches (one regex with a lazy name tried the stats at every character: slow on 10k nodes).
+    name, m = s, None
+    for opening in STATS_OPEN_RE.finditer(s):
+        m = STATS_TAIL_RE.fullmatch(s, opening.start())
+        if m:
+            name = s[: opening.start()]
+            break
+    if HAS_STATS_RE.search(name):  # stats followed by something else
         return None
-    g = m.groupdict()
     out: dict = {}
-    if g["sc"] is not None:
-        out.update({"Startup Cost": float(g["sc"]), "Total Cost": float(g["tc"]),
-                    "Plan Rows": _num(g["pr"]), "Plan Width": int(g["pw"])})  # fmt: skip
-    if g["ar"] is not None:
-        if g["ast"] is not None:
-            out["Actual Startup Time"] = float(g["ast"])
-            out["Actual Total Time"] = float(g["att"])
-        out["Actual Rows"] = _num(g["ar"])
-        out["Actual Loops"] = int(g["al"])
-    elif g["never"]:
+    if m is None:
+        return name.strip(), out
+    sc, tc, pr, pw, ast, att, ar, al, never = m.groups()
+    if sc is not None:
+        out["Startup Cost"] = float(sc)
+        out["Total Cost"] = float(tc)
+        out["Plan Rows"] = _num(pr)
+        out["Plan Width"] = int(pw)
+    if ar is not None:
+        if ast is not None:
+            out["Actual Startup Time"] = float(ast)
+            out["Actual Total Time"] = float(att)
+        out["Actual Rows"] = _num(ar)
+        out["Actual Loops"] = int(al)
+    elif never:
         out["Actual Rows"] = 0
         out["Actual Loops"] = 0
-    return g["name"].strip(), out
+    return name.strip(), out
 
 
 def _num(s: str) -> float | int:
+    if "." not in s and len(s) < 16:  # an integer a float holds exactly: the same value, sooner
+        return int(s)
     f = float(s)
     return int(f) if f.is_integer() and "." not in s else f
 
@@ -94,7 +110,7 @@ def describe(name: str) -> dict:
         if rest.startswith(prefix):
             out["Partial Mode"] = mode
             rest = rest[len(prefix) :]
-    out.update(_kind(rest))
+    _kind(rest, out)
     if "Partial Mode" in out and out["Node Type"] != "Aggregate":
         # "Partial" was part of an unknown name, not an aggregate mode
         out.pop("Partial Mode")
@@ -102,55 +118,74 @@ def describe(name: str) -> dict:
     return out
 
 
-def _kind(rest: str) -> dict:
+def _kind(rest: str, out: dict) -> None:
+    """Add the keys told by the name without its Parallel/Async/Partial prefixes to `out`."""
+    head, on, target = rest.partition(" on ")
+    if on and head in ON_SET:  # the usual scans first; no pattern below matches these names
+        out["Node Type"] = head
+        _target(head, target.strip(), out)
+        return
     if m := JOIN_RE.match(rest):
-        jt = m["jt1"] or m["jt2"] or "Inner"
-        return {"Node Type": "Nested Loop" if m["nl"] else f"{m['kind']} Join", "Join Type": jt}
-    if rest in AGG_STRATEGY:
-        return {"Node Type": "Aggregate", "Strategy": AGG_STRATEGY[rest]}
-    if m := SETOP_RE.match(rest):
-        out = {"Node Type": "SetOp", "Strategy": "Hashed" if m["kind"] == "HashSetOp" else "Sorted"}
+        out["Node Type"] = "Nested Loop" if m["nl"] else f"{m['kind']} Join"
+        out["Join Type"] = m["jt1"] or m["jt2"] or "Inner"
+    elif rest in AGG_STRATEGY:
+        out["Node Type"] = "Aggregate"
+        out["Strategy"] = AGG_STRATEGY[rest]
+    elif m := SETOP_RE.match(rest):
+        out["Node Type"] = "SetOp"
+        out["Strategy"] = "Hashed" if m["kind"] == "HashSetOp" else "Sorted"
         if m["cmd"]:
             out["Command"] = m["cmd"]
-        return out
-    if m := MODIFY_RE.match(rest):
-        return {"Node Type": "ModifyTable", "Operation": m["op"], **relation(m["target"])}
-    if m := INDEX_RE.match(rest):
-        out = {"Node Type": m["type"], "Scan Direction": "Backward" if m["back"] else "Forward",
-               "Index Name": unquote(m["index"])}  # fmt: skip
-        return {**out, **relation(m["target"])}
-    if m := CUSTOM_RE.match(rest):
-        out = {"Node Type": "Custom Scan", "Custom Plan Provider": m["provider"]}
-        return {**out, **relation(m["target"])} if m["target"] else out
+    elif m := MODIFY_RE.match(rest):
+        out["Node Type"] = "ModifyTable"
+        out["Operation"] = m["op"]
+        relation(m["target"], out)
+    elif m := INDEX_RE.match(rest):
+        out["Node Type"] = m["type"]
+        out["Scan Direction"] = "Backward" if m["back"] else "Forward"
+        out["Index Name"] = unquote(m["index"])
+        relation(m["target"], out)
+    elif m := CUSTOM_RE.match(rest):
+        out["Node Type"] = "Custom Scan"
+        out["Custom Plan Provider"] = m["provider"]
+        if m["target"]:
+            relation(m["target"], out)
+    else:
+        _on_type(rest, out)
+
+
+def _on_type(rest: str, out: dict) -> None:
     for t in ON_TYPES:
         if rest == t:
-            return {"Node Type": t}
+            out["Node Type"] = t
+            return
         if rest.startswith(t + " on ") or (t == "Subquery Scan" and rest.startswith(t + " ")):
-            target = rest[len(t) :].removeprefix(" on ").strip()
-            return {"Node Type": t, **_target(t, target)}
-    return {"Node Type": rest}
+            out["Node Type"] = t
+            _target(t, rest[len(t) :].removeprefix(" on ").strip(), out)
+            return
+    out["Node Type"] = rest
 
 
-def _target(node_type: str, target: str) -> dict:
+def _target(node_type: str, target: str, out: dict) -> None:
     if node_type in ("Subquery Scan", "Values Scan"):
-        return {"Alias": unquote(target)}
-    if node_type in TARGET_KEY:
+        out["Alias"] = unquote(target)
+    elif node_type in TARGET_KEY:
         names, alias = split_target(target)
-        out = {TARGET_KEY[node_type]: names[-1]}
+        out[TARGET_KEY[node_type]] = names[-1]
         if len(names) > 1:
             out["Schema"] = names[-2]
         if node_type != "Bitmap Index Scan":
             out["Alias"] = alias or names[-1]
-        return out
-    return relation(target)
+    else:
+        relation(target, out)
 
 
-def relation(target: str) -> dict:
+def relation(target: str, out: dict) -> None:
     names, alias = split_target(target)
-    out = {"Relation Name": names[-1], "Alias": alias or names[-1]}
+    out["Relation Name"] = names[-1]
+    out["Alias"] = alias or names[-1]
     if len(names) > 1:
         out["Schema"] = names[-2]
-    return out
 
 
 def split_target(target: str) -> tuple[list[str], str | None]:

@@ -15,7 +15,6 @@ from lib.plan.textlines import (
     PROP_RE,
     WORKER_RE,
     Logical,
-    indent,
     plan_lines,
     statements,
     unwrap,
@@ -56,7 +55,7 @@ def _zero_buffers(root: dict) -> None:
                 n.setdefault(k, 0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     col: int
     kind: str  # node, header (InitPlan/SubPlan/CTE), worker
@@ -71,12 +70,11 @@ def build(logical: list[Logical]) -> dict:
     arrow = ARROW_RE.match(root_line.text)  # a pasted subtree starts with "->"
     root = _node(root_line, arrow.group(2) if arrow else root_line.text)
     top["Plan"] = root
-    base = indent(root_line.text)
+    base = root_line.col
     stack = [Frame(base, "node", root)]
     block = None  # the reader of an open "Planning:" or "JIT:" block
     for ln in logical[1:]:
-        text = ln.text.lstrip(" ")
-        col = len(ln.text) - len(text)
+        text, col = ln.body, ln.col
         if not text.startswith("->") and (col <= base or is_top_line(text)):
             block = _top_line(top, ln)
             continue
@@ -137,7 +135,9 @@ def _node(ln: Logical, text: str) -> dict:
     if split is None or not split[0]:
         raise PlanParseError(f"cannot read this plan node: {text.strip()[:80]!r}", ln.no)
     name, stats = split
-    return {**describe(name), **stats}
+    node = describe(name)  # a fresh dict: the stats go in after its keys, as in FORMAT JSON
+    node.update(stats)
+    return node
 
 
 def _worker_detail(worker: dict, ln: Logical, text: str) -> None:

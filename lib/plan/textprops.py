@@ -21,6 +21,7 @@ BUFFER_KINDS = {"shared": "Shared", "local": "Local", "temp": "Temp"}
 BUFFER_FIELDS = {"hit": "Hit", "read": "Read", "dirtied": "Dirtied", "written": "Written"}
 PAIR_RE = re.compile(r"([a-z ]+?)=(-?[\d.]+)")
 KB_RE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*kB$")
+INT_RE = re.compile(r"-?\d+")
 
 
 class BadValue(ValueError):
@@ -32,7 +33,7 @@ def number(text: str) -> int | float:
     m = KB_RE.match(s)
     if m:
         s = m.group(1)
-    if re.fullmatch(r"-?\d+", s):
+    if INT_RE.fullmatch(s):
         return int(s)
     try:
         f = float(s)
@@ -43,6 +44,8 @@ def number(text: str) -> int | float:
 
 def split_top(text: str, sep: str = ",") -> list[str]:
     """Split on `sep` outside parentheses, brackets and quotes."""
+    if sep not in text:
+        return [text.strip()] if text.strip() else []
     parts, start, pos, depth, quote = [], 0, 0, 0, ""
     while (cut := text.find(sep, pos)) >= 0:
         depth, quote, _ = scan(text[pos:cut], depth, quote)
