@@ -10,6 +10,7 @@ from dataclasses import dataclass
 VBARS = "|│║┃"
 DASHES = "-─═━"
 BOX = set(DASHES + VBARS + "+┼╪╫╬┿┌┐└┘├┤╔╗╚╝╠╣╟╢╞╡┬┴╤╧╦╩╥╨╒╕╘╛╓╖╙╜")
+BOX_CHARS = "".join(sorted(BOX))
 # "-[ RECORD 1 ]---", "┌─[ RECORD 1 ]──┐" and, with border 0, "* Record 1"
 RECORD_RE = re.compile(r"^(\W*[-─═━]\[ RECORD \d+ \]|\* Record \d+\s*$)")
 # psql footers in any language: "(9 rows)", "(1 ligne)", "(3 Zeilen)"
@@ -27,10 +28,13 @@ class Line:
 def is_separator(text: str) -> bool:
     if not text or text[-1] not in BOX:  # most lines end in ")" or a word: no strip needed
         return False
+    if not text[0].isspace() and text[1:2] not in BOX:  # a framed row: "│ Seq Scan ... │"
+        return False
     s = text.strip()
     if len(s) < 3 or s[0] not in BOX or s[-1] not in BOX:
         return False
-    return set(s) <= BOX and sum(c in DASHES for c in s) >= 3
+    # nothing left once box characters are stripped: all are (a set of a long line's characters was slow)
+    return not s.lstrip(BOX_CHARS) and sum(c in DASHES for c in s) >= 3
 
 
 def is_footer(text: str) -> bool:
@@ -42,7 +46,9 @@ def split_lines(text: str) -> list[Line]:
     # copied from a web page, indentation comes as no-break spaces
     text = text.replace("\xa0", " ").replace("\u202f", " ").replace("\u2007", " ")
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return [Line(i + 1, (s.expandtabs(8) if "\t" in s else s).rstrip()) for i, s in enumerate(raw)]
+    if "\t" in text:
+        raw = [s.expandtabs(8) if "\t" in s else s for s in raw]
+    return [Line(i, s.rstrip()) for i, s in enumerate(raw, 1)]
 
 
 def strip_frames(text: str) -> list[Line]:
@@ -58,7 +64,8 @@ def strip_frames(text: str) -> list[Line]:
 
 def filled(lines: list[Line]) -> list[str]:
     """The texts that carry content: not blank, not a border."""
-    return [ln.text for ln in lines if ln.text and not ln.text.isspace() and not is_separator(ln.text)]
+    # is_separator's own first test inline: called for every line of a large plan, the call cost most
+    return [t for ln in lines if (t := ln.text) and not t.isspace() and (t[-1] not in BOX or not is_separator(t))]
 
 
 def majority(texts: list[str], test) -> bool:
@@ -138,12 +145,13 @@ def _strip_borders(lines: list[Line]) -> list[Line]:
     out = []
     for ln in lines:
         s = ln.text
-        if not is_separator(s):
+        start, end = 0, len(s)
+        if not is_separator(s):  # the row between its bars, cut once: framed rows are long
             if left and s[:1] in VBARS:
-                s = s[2:] if s[1:2] == " " else s[1:]
+                start = 2 if s[1:2] == " " else 1
             if right and s[-1:] in VBARS:
-                s = s[:-1].rstrip()
-        out.append(Line(ln.no, s.rstrip()))
+                end -= 1
+        out.append(Line(ln.no, s[start:end].rstrip()))
     return out
 
 

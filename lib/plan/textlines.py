@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from lib.plan.errors import PlanParseError
-from lib.plan.frames import Line, is_footer, is_separator
+from lib.plan.frames import BOX, Line, is_footer, is_separator
 from lib.plan.parens import scan
 from lib.plan.textnode import HAS_STATS_RE, looks_like_node, split_stats
 from lib.plan.texttop import is_top_line
@@ -90,7 +90,9 @@ def plan_lines(lines: list[Line]) -> list[Line]:
         if out and after_blank and _is_prose(text, indent(out[0].text)):
             break  # words after the plan ("thanks!") are not a wrapped piece of it
         after_blank = False
-        if not (body.startswith(("#", "--")) and COMMENT_RE.match(body)) and not is_separator(body):
+        if body.startswith(("#", "--")) and COMMENT_RE.match(body):
+            continue
+        if body[-1] not in BOX or not is_separator(body):  # is_separator's first test, without the call
             out.append(ln)
     return out
 
@@ -168,7 +170,7 @@ def _continues(text: str, col: int, base: int, open_before: bool) -> bool:
         return True
     if col == base:
         return not is_top_line(text)
-    return not (arrow or HEADER_RE.match(text) or WORKER_RE.match(text) or PROP_RE.match(text))
+    return not (arrow or PROP_RE.match(text) or HEADER_RE.match(text) or WORKER_RE.match(text))  # commonest first
 
 
 def is_root_line(text: str, base: int) -> bool:

@@ -42,6 +42,7 @@ ON_TYPES = (
     "Table Function Scan", "Subquery Scan", "Values Scan",
 )  # fmt: skip
 ON_SET = frozenset(ON_TYPES)
+PREFIXES = ("Parallel ", "Async ", "Partial ", "Finalize ")
 PLAIN_TYPES = {
     "Result", "ProjectSet", "Append", "Merge Append", "Recursive Union", "BitmapAnd", "BitmapOr",
     "Materialize", "Memoize", "Sort", "Incremental Sort", "Group", "WindowAgg", "Unique", "Gather",
@@ -102,14 +103,15 @@ def describe(name: str) -> dict:
     """FORMAT JSON keys told by the node's name: type, join type, relation, index..."""
     out: dict = {"Parallel Aware": False, "Async Capable": False}
     rest = name
-    for prefix, key in (("Parallel ", "Parallel Aware"), ("Async ", "Async Capable")):
-        if rest.startswith(prefix):
-            out[key] = True
-            rest = rest[len(prefix) :]
-    for prefix, mode in (("Partial ", "Partial"), ("Finalize ", "Finalize")):
-        if rest.startswith(prefix):
-            out["Partial Mode"] = mode
-            rest = rest[len(prefix) :]
+    if name.startswith(PREFIXES):  # most names have none: one test instead of four
+        for prefix, key in (("Parallel ", "Parallel Aware"), ("Async ", "Async Capable")):
+            if rest.startswith(prefix):
+                out[key] = True
+                rest = rest[len(prefix) :]
+        for prefix, mode in (("Partial ", "Partial"), ("Finalize ", "Finalize")):
+            if rest.startswith(prefix):
+                out["Partial Mode"] = mode
+                rest = rest[len(prefix) :]
     _kind(rest, out)
     if "Partial Mode" in out and out["Node Type"] != "Aggregate":
         # "Partial" was part of an unknown name, not an aggregate mode
@@ -155,6 +157,9 @@ def _kind(rest: str, out: dict) -> None:
 
 
 def _on_type(rest: str, out: dict) -> None:
+    if " on " not in rest and not rest.startswith("Subquery Scan "):  # "Sort", "Limit"...: no target
+        out["Node Type"] = rest
+        return
     for t in ON_TYPES:
         if rest == t:
             out["Node Type"] = t

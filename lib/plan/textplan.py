@@ -24,6 +24,7 @@ from lib.plan.textprops import BadValue, set_property
 from lib.plan.texttop import is_top_line, set_top
 
 HEADER_STARTS = ("InitPlan", "SubPlan", "CTE ")
+MEMBER_PARENTS = frozenset({"Append", "Merge Append", "BitmapAnd", "BitmapOr", "ModifyTable"})
 
 BUFFER_KEYS = [f"{kind} {field} Blocks" for kind in ("Shared", "Local", "Temp")
                for field in ("Hit", "Read", "Dirtied", "Written")]  # fmt: skip
@@ -121,13 +122,14 @@ def _place(stack: list[Frame], ln: Logical, text: str, col: int) -> None:
 
 
 def _relationship(parent: dict) -> str:
-    members = {"Append", "Merge Append", "BitmapAnd", "BitmapOr", "ModifyTable"}
-    if parent["Node Type"] in members:
+    if parent["Node Type"] in MEMBER_PARENTS:
         return "Member"
     if parent["Node Type"] == "Subquery Scan":
         return "Subquery"
-    plain = [p for p in parent.get("Plans", []) if p.get("Parent Relationship") in ("Outer", "Inner")]
-    return "Outer" if not plain else "Inner"
+    for sibling in parent.get("Plans", ()):
+        if sibling.get("Parent Relationship") in ("Outer", "Inner"):
+            return "Inner"
+    return "Outer"
 
 
 def _node(ln: Logical, text: str) -> dict:
