@@ -19,7 +19,7 @@ from pages import plan_ui
 
 CURRENT, SQL_KEY, PREFILLED = "pgpulse_plan_current", "explain_sql", "explain_prefilled"
 PENDING = "explain_pending_confirmation"
-stbind.require_app_shell()  # the password gate; a pasted plan needs no database, so none is required here
+stbind.require_app_shell()  # through app.py and its password gate; a pasted plan needs no database
 config = stbind.current_config()  # kept plans are filed under its name, reachable or not
 plans_store = plan_ui.store(stbind.settings().store_url)
 
