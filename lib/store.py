@@ -51,6 +51,9 @@ def split_script(script: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+MIGRATION_LOCK_KEY = 0x7067_7075_6C73  # "pgpuls": one advisory lock for every opener's migrations
+
+
 class Store:
     def __init__(self, target: str | Path):
         self.target = str(target)
@@ -113,15 +116,21 @@ class Store:
         return {r["version"] for r in self.query("SELECT version FROM pgpulse_schema_migrations")}
 
     def migrate(self) -> list[str]:
-        """Apply the migrations not yet applied, each in its own transaction; returns their names."""
-        self.execute("CREATE TABLE IF NOT EXISTS pgpulse_schema_migrations "
-                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)")
-        done = self.applied_versions()
+        """Apply the migrations not yet applied, each in its own transaction; returns their names.
+
+        Several processes or threads may open a new store at once (the app's page, its alert and
+        snapshot threads, a cron CLI): each migration is checked again under a lock that serializes
+        them (SQLite's write lock from BEGIN IMMEDIATE; an advisory lock on PostgreSQL), so the
+        second opener finds it applied instead of applying it twice."""
         applied = []
         for version, name, script in migrations():
-            if version in done:
-                continue
             with self.transaction():
+                if self.dialect == "postgres":
+                    self._execute_unlocked("SELECT pg_advisory_xact_lock(:key)", {"key": MIGRATION_LOCK_KEY})
+                self._execute_unlocked("CREATE TABLE IF NOT EXISTS pgpulse_schema_migrations (version INTEGER "
+                                       "PRIMARY KEY, name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)")
+                if version in self.applied_versions():
+                    continue
                 script = script.replace("{{ID}}", ID_TYPES[self.dialect])
                 for statement in split_script(script.replace("{{WITHOUT_ROWID}}", TABLE_OPTIONS[self.dialect])):
                     self._execute_unlocked(statement)

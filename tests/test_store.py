@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
+import psycopg
+
 from lib import store as store_module
 from lib.store import Store
 
@@ -47,3 +52,39 @@ def test_failed_migration_is_rolled_back(tmp_path, monkeypatch):
     (good / "0002_broken.sql").write_text("CREATE TABLE b (x INTEGER)")
     store = Store(path)
     assert store.applied_versions() == {1, 2}
+
+
+def open_at_once(target, openers: int = 6) -> list:
+    """Open `openers` stores on one new target at the same moment (as the app's page, its background
+    threads and a cron CLI can on a first start); what each raised, if anything."""
+    start = threading.Barrier(openers)
+    failures: list = []
+
+    def open_one():
+        start.wait()
+        try:
+            Store(target).close()
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(openers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return failures
+
+
+def test_stores_opened_at_once_migrate_once_sqlite(tmp_path):
+    path = tmp_path / "new.db"
+    assert open_at_once(path) == []
+    with sqlite3.connect(path) as conn:
+        recorded = [v for v, in conn.execute("SELECT version FROM pgpulse_schema_migrations ORDER BY version")]
+    assert recorded == sorted(v for v, _, _ in store_module.migrations())
+
+
+def test_stores_opened_at_once_migrate_once_postgres(fresh_url):
+    assert open_at_once(fresh_url) == []
+    with psycopg.connect(fresh_url) as conn:
+        recorded = [v for v, in conn.execute("SELECT version FROM pgpulse_schema_migrations ORDER BY version")]
+    assert recorded == sorted(v for v, _, _ in store_module.migrations())
