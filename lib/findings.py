@@ -52,6 +52,7 @@ class Action:
     target_kind: str = ""  # table, index, materialized_view, backend, database
     target_schema: str = ""  # the object acted on, unquoted, for locking, verifying and auditing
     target_name: str = ""
+    backend_start: str = ""  # cancel/terminate: when the session seen started (ISO); a reused pid is refused
 
 
 @dataclass(frozen=True)
