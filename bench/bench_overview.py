@@ -3,7 +3,7 @@ indexes (bench_tables' build) plus a pg_stat_statements workload, in a throwaway
 
     python bench/bench_overview.py [--schemas 50] [--tables-per-schema 200] [--keep DIR]
 
-`--keep DIR` keeps the built server in DIR and reuses it on the next run (the build takes minutes).
+`--keep DIR` keeps the built server in DIR and reuses it on the next run (the build takes about half a minute).
 Prints every check's time within one run of all checks (sharing what they share, as the page does):
 the first run on new connections (cold), then a second run (warm). Then the rest of the Overview's
 data, and its checks grouped by how long their findings are reused (each group is cached apart).
@@ -12,10 +12,7 @@ data, and its checks grouped by how long their findings are reused (each group i
 from __future__ import annotations
 
 import argparse
-import shutil
-import signal
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -26,13 +23,11 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_tables import build  # noqa: E402
+from bench_tables import big_catalog, timed  # noqa: E402
 
 from lib import overview, statement_review  # noqa: E402
-from lib.config import DatabaseConfig, Thresholds  # noqa: E402
 from lib.db import Database  # noqa: E402
 from lib.findings import CheckContext, check_ttls, load_checks, run_checks  # noqa: E402
-from lib.pgserver import LocalServer, embedded_bin_dir, free_port  # noqa: E402
 
 # A few statement shapes per table for the first tables: lint, targets and N+1 have something to read.
 WORKLOAD = ("SELECT * FROM {t} WHERE status = %s", "SELECT id FROM {t} WHERE id = %s",
@@ -82,15 +77,6 @@ def report(runs: list[dict[str, float]]) -> None:
             print(f"  {check_id:<40} " + "  ".join(f"{r[check_id] * 1000:8.0f} ms" for r in runs))
 
 
-def timed(label: str, fn, runs: int = 2) -> None:
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - start)
-    print(f"  {label:<44} " + "  ".join(f"{s * 1000:8.0f} ms" for s in seconds), flush=True)
-
-
 def page_extras(db: Database) -> None:
     print("\nThe rest of the Overview page's data (first, second):")
     timed("overview numbers", lambda: overview.collect(db))
@@ -118,43 +104,13 @@ def main() -> int:
     parser.add_argument("--tables-per-schema", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the built server in this folder")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the server below is always stopped
-    home = args.keep or Path(tempfile.mkdtemp(prefix="pgpulse-bench-overview-"))
-    server = LocalServer(embedded_bin_dir(), home / "data", free_port())
-    try:
-        fresh = not server.is_initialized()
-        server.ensure_started()
-        url = server.url_for("bench")
-        if fresh:
-            with psycopg.connect(server.url, autocommit=True) as conn:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("bench")))
-            count = args.schemas * args.tables_per_schema
-            print(f"Building {count:,} tables and {3 * count:,} indexes in {args.schemas} schemas…", flush=True)
-            start = time.perf_counter()
-            build(url, args.schemas, args.tables_per_schema)
-            workload(url, 300)
-            print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
-        else:  # a restart empties PostgreSQL's caches: the first run below is cold again
-            server.stop()
-            server.start()
-        db = Database(DatabaseConfig(name="bench", conninfo=url, source="bench"), Thresholds())
-        with db.connection() as conn:
-            found = conn.execute("SELECT (SELECT count(*) FROM pg_class WHERE relkind = 'r'), "
-                                 "(SELECT count(*) FROM pg_index)").fetchone()
-        print(f"{found[0]:,} tables, {found[1]:,} indexes in the catalog; "
-              f"{len(load_checks())} checks registered\n")
-        print("All checks, as the Overview runs them on a cache miss:")
+    with big_catalog(args.schemas, args.tables_per_schema, "pgpulse-bench-overview-", args.keep,
+                     then=lambda url: workload(url, 300)) as db:
+        print(f"{len(load_checks())} checks registered. All of them, as the Overview ran them on each cache miss:")
         runs = [one_run(db, "cold"), one_run(db, "warm")]
         report(runs)
         page_extras(db)
         tiers(db)
-        db.close()
-    finally:
-        if args.keep:
-            server.stop()
-        else:
-            server.destroy()
-            shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

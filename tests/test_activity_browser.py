@@ -22,15 +22,20 @@ def blocked_app(demo_urls):
         scene.close()
 
 
+def open_activity(browser, base: str):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    # Enter through the app's router first: a fresh server that is asked for /activity before app.py
+    # ever ran serves pages/activity.py on its own (Streamlit's pages/ folder convention).
+    page.goto(base)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.goto(f"{base}/activity")
+    return page
+
+
 def test_activity_page_shows_the_blocking_tree(blocked_app):
     base, scene = blocked_app
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        # Enter through the app's router first: a fresh server that is asked for /activity before app.py
-        # ever ran serves pages/activity.py on its own (Streamlit's pages/ folder convention).
-        page.goto(base)
-        page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
-        page.goto(f"{base}/activity")
+        page = open_activity(browser, base)
         page.get_by_text(f"pid {scene.root.pid}", exact=False).first.wait_for(timeout=60_000)
         page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=30_000)
         page.wait_for_timeout(1500)
@@ -51,10 +56,7 @@ def test_activity_page_shows_the_blocking_tree(blocked_app):
 def test_cancel_from_the_page_goes_through_the_shared_confirmation(blocked_app):
     base, scene = blocked_app
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(base)
-        page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
-        page.goto(f"{base}/activity")
+        page = open_activity(browser, base)
         page.get_by_role("button", name=f"Cancel query of pid {scene.root.pid}").first.click(timeout=60_000)
         dialog = page.get_by_role("dialog")
         dialog.get_by_text("Expected effect", exact=False).wait_for(timeout=30_000)
