@@ -15,6 +15,8 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -121,29 +123,52 @@ def queries(db: Database) -> dict:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--schemas", type=int, default=50)
-    parser.add_argument("--tables-per-schema", type=int, default=200)
-    args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the server below is always removed
-    home = Path(tempfile.mkdtemp(prefix="pgpulse-bench-tables-"))
+@contextmanager
+def big_catalog(schemas: int, per_schema: int, prefix: str, keep: Path | None = None,
+                then: Callable[[str], None] | None = None) -> Iterator[Database]:
+    """The bench database built on a throwaway embedded PostgreSQL (`then(url)` runs after the build),
+    as a pgpulse Database. With `keep`, the server stays in that folder and the next run reuses it."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the server below is always stopped
+    home = keep or Path(tempfile.mkdtemp(prefix=prefix))
     server = LocalServer(embedded_bin_dir(), home / "data", free_port())
     try:
+        fresh = not server.is_initialized()
+        server.stop()  # left running by an interrupted run: a restart empties PostgreSQL's caches too
         server.ensure_started()
-        with psycopg.connect(server.url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("bench")))
         url = server.url_for("bench")
-        count = args.schemas * args.tables_per_schema
-        print(f"Building {count:,} tables and {3 * count:,} indexes in {args.schemas} schemas…", flush=True)
-        start = time.perf_counter()
-        build(url, args.schemas, args.tables_per_schema)
-        print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
+        if fresh:
+            with psycopg.connect(server.url, autocommit=True) as conn:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("bench")))
+            count = schemas * per_schema
+            print(f"Building {count:,} tables and {3 * count:,} indexes in {schemas} schemas…", flush=True)
+            start = time.perf_counter()
+            build(url, schemas, per_schema)
+            if then is not None:
+                then(url)
+            print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
         db = Database(DatabaseConfig(name="bench", conninfo=url, source="bench"), Thresholds())
         with db.connection() as conn:
             found = conn.execute("SELECT (SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace::regnamespace"
                                  "::text LIKE 'app\\_%%'), (SELECT count(*) FROM pg_index)").fetchone()
         print(f"  {found[0]:,} tables, {found[1]:,} indexes in the catalog\n")
+        try:
+            yield db
+        finally:
+            db.close()
+    finally:
+        if keep:
+            server.stop()
+        else:
+            server.destroy()
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schemas", type=int, default=50)
+    parser.add_argument("--tables-per-schema", type=int, default=200)
+    args = parser.parse_args()
+    with big_catalog(args.schemas, args.tables_per_schema, "pgpulse-bench-tables-") as db:
         print("Page data collection (first run, second run):")
         page_fns = pages(db)
         results = page_fns.pop("_")
@@ -155,10 +180,6 @@ def main() -> int:
         schema_run = results["schema"]
         print(f"\nSchema audit findings: {len(schema_run.findings):,} (each check lists at most "
               f"{db.thresholds.max_findings_per_check} objects, then one finding counts the rest)")
-        db.close()
-    finally:
-        server.destroy()
-        shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

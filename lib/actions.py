@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from psycopg import sql
 
@@ -99,18 +100,21 @@ def reset_statements(pgss_schema: str) -> Action:
                   target_kind="database")
 
 
-def cancel_backend(pid: int) -> Action:
-    return _backend_action("cancel_backend", "pg_cancel_backend", pid)
+def cancel_backend(pid: int, backend_start: datetime | None = None) -> Action:
+    return _backend_action("cancel_backend", "pg_cancel_backend", pid, backend_start)
 
 
-def terminate_backend(pid: int) -> Action:
-    return _backend_action("terminate_backend", "pg_terminate_backend", pid)
+def terminate_backend(pid: int, backend_start: datetime | None = None) -> Action:
+    return _backend_action("terminate_backend", "pg_terminate_backend", pid, backend_start)
 
 
-def _backend_action(kind: str, function: str, pid: int) -> Action:
+def _backend_action(kind: str, function: str, pid: int, backend_start: datetime | None) -> Action:
+    """`backend_start` (pg_stat_activity's, of the session the user saw) makes the runner refuse the pid
+    once it belongs to another session."""
     statement = sql.SQL("SELECT {}({})").format(sql.Identifier("pg_catalog", function), sql.Literal(int(pid)))
+    missing = backend_start is None or backend_start != backend_start  # pandas' NaT is not equal to itself
     return Action(kind=kind, sql=render(statement), lock=LOCKS[kind], target_kind="backend",
-                  target_name=str(int(pid)))
+                  target_name=str(int(pid)), backend_start="" if missing else backend_start.isoformat())
 
 
 def _concurrent(action: Action) -> Action:

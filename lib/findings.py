@@ -2,16 +2,25 @@
 
 A check is a function `(ctx: CheckContext) -> list[Finding]` registered with `@check(...)` in a module
 of lib/checks/. The Overview, the CLI, alerts and the weekly report all read the same Findings.
+
+Each check declares how long its findings may be reused (`ttl`, seconds): LIVE_TTL_S by default, for
+what moves by the second (sessions, statements, settings); CATALOG_TTL_S for checks whose cost grows
+with the number of tables, indexes or columns (at 10,000 tables they take seconds) and whose answer
+changes over hours. Pages cache each TTL's checks apart and say how old the findings are.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 from typing import Any
 
 from lib.errors import describe
+
+LIVE_TTL_S = 30
+CATALOG_TTL_S = 300
 
 
 class Severity(IntEnum):
@@ -43,6 +52,7 @@ class Action:
     target_kind: str = ""  # table, index, materialized_view, backend, database
     target_schema: str = ""  # the object acted on, unquoted, for locking, verifying and auditing
     target_name: str = ""
+    backend_start: str = ""  # cancel/terminate: when the session seen started (ISO); a reused pid is refused
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class CheckSpec:
     title: str
     category: str
     func: Callable[[CheckContext], list[Finding]]
+    ttl: int = LIVE_TTL_S  # seconds its findings may be reused (see the module's docstring)
 
 
 @dataclass
@@ -90,6 +101,15 @@ class CheckContext:
 class CheckRun:
     findings: list[Finding]
     errors: dict[str, str]  # check id -> sentence, for checks that could not run
+    checked_at: float = field(default_factory=time.time)  # when the checks began (the oldest, once merged)
+
+    @classmethod
+    def merge(cls, runs: Iterable[CheckRun]) -> CheckRun:
+        """One run from runs of disjoint checks (each TTL's, cached apart), ordered as run_checks orders."""
+        runs = list(runs)
+        findings = sorted((f for r in runs for f in r.findings), key=_order)
+        errors = {k: v for r in runs for k, v in r.errors.items()}
+        return cls(findings, errors, min((r.checked_at for r in runs), default=time.time()))
 
     def worst(self) -> Severity:
         return max((f.severity for f in self.findings), default=Severity.OK)
@@ -104,11 +124,11 @@ class CheckRun:
 REGISTRY: dict[str, CheckSpec] = {}
 
 
-def check(check_id: str, title: str, category: str = "general"):
+def check(check_id: str, title: str, category: str = "general", ttl: int = LIVE_TTL_S):
     def register(func: Callable[[CheckContext], list[Finding]]):
         if check_id in REGISTRY:
             raise ValueError(f"check {check_id} registered twice")
-        REGISTRY[check_id] = CheckSpec(check_id, title, category, func)
+        REGISTRY[check_id] = CheckSpec(check_id, title, category, func, ttl)
         return func
 
     return register
@@ -120,18 +140,31 @@ def load_checks() -> dict[str, CheckSpec]:
     return REGISTRY
 
 
-def run_checks(ctx: CheckContext, only: Iterable[str] | None = None) -> CheckRun:
-    """Run every check (or those whose id starts with one of `only`); one failing check never stops the rest."""
+def check_ttls() -> list[int]:
+    """The distinct TTLs the registered checks declare, shortest first."""
+    return sorted({spec.ttl for spec in load_checks().values()})
+
+
+def run_checks(ctx: CheckContext, only: Iterable[str] | None = None, ttl: int | None = None) -> CheckRun:
+    """Run every check (or those whose id starts with one of `only`, or that declare `ttl`); one failing
+    check never stops the rest."""
     specs = load_checks().values()
     if only:
         prefixes = tuple(only)
         specs = [s for s in specs if s.id.startswith(prefixes)]
+    if ttl is not None:
+        specs = [s for s in specs if s.ttl == ttl]
     findings: list[Finding] = []
     errors: dict[str, str] = {}
+    started = time.time()
     for spec in specs:
         try:
             findings.extend(spec.func(ctx))
         except Exception as exc:  # noqa: BLE001 - a check's failure is reported, not raised
             errors[spec.id] = describe(exc).line()
-    findings.sort(key=lambda f: (-f.severity, f.check, f.object))
-    return CheckRun(findings, errors)
+    findings.sort(key=_order)
+    return CheckRun(findings, errors, started)
+
+
+def _order(finding: Finding) -> tuple:
+    return -finding.severity, finding.check, finding.object

@@ -255,5 +255,5 @@ def detect(busy: list[StatementText], catalog: Catalog, t) -> list[NPlusOne]:
 
 def collect(db, busy: list[StatementText] | None = None, catalog: Catalog | None = None) -> list[NPlusOne]:
     busy = statements.busiest(db) if busy is None else busy
-    catalog = tablekeys.collect(db) if catalog is None else catalog
+    catalog = tablekeys.for_statements(db, busy) if catalog is None else catalog
     return detect(busy, catalog, db.thresholds)

@@ -17,5 +17,6 @@ class Review:
 
 
 def review(db) -> Review:
-    busy, catalog = statements.busiest(db), tablekeys.collect(db)
+    busy = statements.busiest(db)
+    catalog = tablekeys.for_statements(db, busy)
     return Review(targets.assess(busy, catalog, db.thresholds), nplus1.detect(busy, catalog, db.thresholds))

@@ -176,23 +176,32 @@ def cached(ttl: int = STATS_TTL_S) -> Callable[[Callable[..., T]], Callable[...,
 
     Keyed by the function's file and name (pages all run as __main__, so a name alone collides)
     and by the database's name and a digest of its connection string (a name can be re-pointed).
+    `fn.clear(db, *args)` forgets one entry (a page's refresh button).
     """
 
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
         fn_key = f"{fn.__code__.co_filename}:{fn.__qualname__}"
 
-        @st.cache_data(ttl=ttl, show_spinner=False)
         def by_name(db_name: str, target: str, fn_key: str, *args: Any) -> T:
             return fn(database_by_name(db_name), *args)
 
+        # Streamlit keeps one store per function name and source, and replaces it (emptying it) when
+        # a call asks for another TTL: every function and TTL gets a store of its own.
+        by_name.__qualname__ = f"cached[{fn_key}, ttl={ttl}]"
+        by_name = st.cache_data(ttl=ttl, show_spinner=False)(by_name)
+
         @functools.wraps(fn)
         def call(db: Database, *args: Any) -> T:
-            target = hashlib.sha256(db.config.conninfo.encode()).hexdigest()[:16]
-            return by_name(db.config.name, target, fn_key, *args)
+            return by_name(db.config.name, _target(db), fn_key, *args)
 
+        call.clear = lambda db, *args: by_name.clear(db.config.name, _target(db), fn_key, *args)
         return call
 
     return decorate
+
+
+def _target(db: Database) -> str:
+    return hashlib.sha256(db.config.conninfo.encode()).hexdigest()[:16]
 
 
 def database_by_name(name: str) -> Database:

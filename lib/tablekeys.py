@@ -7,9 +7,12 @@ this role's search path, and otherwise accepts a bare name only when one schema 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from lib.sqltext.names import quote
+from lib.sqltext.classify import relation_refs
+from lib.sqltext.names import TableRef, quote
 
 
 @dataclass(frozen=True)
@@ -85,5 +88,26 @@ def from_rows(rows: list[dict]) -> Catalog:
     return Catalog(relations)
 
 
-def collect(db) -> Catalog:
-    return from_rows(db.rows("table_catalog"))
+def collect(db, refs: Iterable[TableRef] | None = None) -> Catalog:
+    """Every table, or only what `find` needs to resolve `refs` as the whole catalog would: a qualified
+    name's table; for a bare name the table the search path finds, or when none is on it every table
+    of that name (find then answers only if there is one)."""
+    bare = qualified = None
+    if refs is not None:
+        refs = sorted(set(refs), key=lambda r: (r.schema or "", r.name))
+        bare = [r.name for r in refs if r.schema is None]
+        qualified = [r for r in refs if r.schema is not None]
+    return from_rows(db.rows("table_catalog", {
+        "names": bare, "qualified_schemas": None if qualified is None else [r.schema for r in qualified],
+        "qualified_names": None if qualified is None else [r.name for r in qualified]}))
+
+
+def for_statements(db, busy) -> Catalog:
+    """The catalog of the tables these statements name: all that classifying them or pairing them
+    (N+1) can look up, since a pair's tables are named by its own statements."""
+    return collect(db, set().union(*(_refs_in(s.query) for s in busy if s.query)))
+
+
+@lru_cache(maxsize=4096)
+def _refs_in(text: str) -> frozenset[TableRef]:
+    return frozenset(relation_refs(text))

@@ -163,5 +163,5 @@ def assess(busy: list[StatementText], catalog: Catalog, thresholds) -> Complianc
 
 def collect(db, busy: list[StatementText] | None = None, catalog: Catalog | None = None) -> Compliance:
     busy = statements.busiest(db) if busy is None else busy
-    catalog = tablekeys.collect(db) if catalog is None else catalog
+    catalog = tablekeys.for_statements(db, busy) if catalog is None else catalog
     return assess(busy, catalog, db.thresholds)

@@ -2,7 +2,8 @@
 
 Any page can offer a Finding's fix with `action_control(db, finding.action, finding=finding)`, and calls
 `runs_panel(db, shown=<the actions it draws>)` once near its top (a fixed finding disappears with its
-button; its result is then drawn there). The
+button; its result is then drawn there). Buttons inside a live fragment (the Activity page) call
+`request(db, action)` instead, and the page draws the dialog outside the fragment with `open_request(db)`. The
 dialog shows the exact SQL, the lock and what it blocks, the object's size and the expected effect;
 DROP INDEX asks for the index name. The action then runs in the background (lib.maintenance.runner)
 while a progress bar follows it; its before/after figures stay on the page until dismissed.
@@ -28,6 +29,7 @@ RUNS = "pgpulse_action_runs"  # key -> ActionRun (this browser session's runs)
 SPECS = "pgpulse_action_specs"  # key -> (Action, Finding | None)
 OPEN = "pgpulse_action_open"  # the key whose confirmation dialog is open
 PREVIEWS = "pgpulse_action_previews"  # key -> Preview, while its dialog is open
+REQUESTED = "pgpulse_action_requested"  # the key `request` opened (drawn by `open_request`)
 STATE_BOX = {"done": st.success, "failed": st.error, "refused": st.warning, "cancelled": st.warning}
 
 
@@ -50,19 +52,44 @@ def action_key(db, action: Action) -> str:
     return hashlib.sha1(f"{db.config.name}\n{action.sql}".encode()).hexdigest()[:12]
 
 
-def runs_panel(db, shown: Iterable[Action] = (), only: Iterable[Action] | None = None) -> None:
+def runs_panel(db, shown: Iterable[Action] = (), only: Iterable[Action] | None = None,
+               kinds: Iterable[str] | None = None) -> None:
     """This session's runs on this database that the page does not draw next to their button (`shown`):
     a fixed finding goes away with its button, its result must not. Pages call it once, near the top;
-    `only` limits it to the runs of those actions."""
+    `only` limits it to the runs of those actions, `kinds` to actions of those kinds."""
     runs = st.session_state.get(RUNS, {})
     skip = {action_key(db, a) for a in shown}
     keep = None if only is None else {action_key(db, a) for a in only}
+    kinds = None if kinds is None else set(kinds)
     for key, run in list(runs.items()):
         parent = key.split(".cleanup")[0]
         if run.database != db.config.name or key in skip or (parent != key and parent in runs) \
-                or (keep is not None and parent not in keep):
+                or (keep is not None and parent not in keep) or (kinds is not None and run.action.kind not in kinds):
             continue
         run_panel(db, key)
+
+
+def request(db, action: Action, finding: Finding | None = None) -> None:
+    """Open the confirmation of `action` from a button that cannot draw it (inside a live fragment, whose
+    next refresh would redraw the dialog away): the whole page runs again and draws it (`open_request`)."""
+    key = action_key(db, action)
+    st.session_state.setdefault(SPECS, {})[key] = (action, finding)
+    st.session_state[REQUESTED] = key
+    open_dialog(key)
+    st.rerun()
+
+
+def requested() -> str | None:
+    """The key of the confirmation `request` opened, while it is open (the page pauses its refresh)."""
+    key = st.session_state.get(REQUESTED)
+    return key if key is not None and is_open(key) else None
+
+
+def open_request(db) -> None:
+    """Draw the confirmation `request` opened, if it is still open; pages call it outside their fragments."""
+    key = requested()
+    if key is not None:
+        _confirm(db, key)
 
 
 def action_control(db, action: Action, *, finding: Finding | None = None, key: str | None = None,
@@ -117,9 +144,12 @@ def _confirm(db, key: str) -> None:
         st.caption(f"{finding.title}. {finding.recommendation}")
     st.code(action.sql + ";", language="sql")
     st.markdown(f":material/lock: **Lock:** {action.lock}")
-    size, effect = st.columns([1, 3])
-    size.metric(pv.size_label, fmt_bytes(pv.size_bytes) if pv.size_bytes is not None else "–", border=True)
-    effect.markdown(f"**Expected effect:** {pv.effect or '–'}")
+    if pv.size_bytes is None and action.target_kind in ("backend", "database"):
+        st.markdown(f"**Expected effect:** {pv.effect or '–'}")  # no object with a size: a session, statistics
+    else:
+        size, effect = st.columns([1, 3])
+        size.metric(pv.size_label, fmt_bytes(pv.size_bytes) if pv.size_bytes is not None else "–", border=True)
+        effect.markdown(f"**Expected effect:** {pv.effect or '–'}")
     for note in pv.notes:
         st.caption(note)
     if pv.disabled or pv.refusal:

@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from lib import actions, activity, backend_actions, pooling, stbind
+from lib import actions, activity, pooling, stbind
 from lib.activity_charts import breakdown_figure, sessions_table, tree_table, usage_figure
-from lib.alerts.background import shared_store
 from lib.blocking import root_blockers
 from lib.fmt import fmt_ms
+from pages import actions_ui
 from pages.common import metric
 
-PENDING, OUTCOME, LIVE = "activity_pending_action", "activity_outcome", "activity_live"
+LIVE = "activity_live"
+SESSION_KINDS = ("cancel_backend", "terminate_backend")
 VISIBILITY_JS = """
 export default function(component) {
   const { setStateValue } = component;
@@ -31,52 +32,21 @@ hidden_tab = bool(getattr(tab, "hidden", False))
 left, right = st.columns([3, 1])
 live = right.toggle(f"Live (every {t.activity_refresh_s:g} s)", value=True, key=LIVE,
                     help="Pause to read without the tables moving. Refresh also stops while the tab is hidden.")
-if outcome := st.session_state.pop(OUTCOME, None):
-    (st.success if outcome.ok else st.warning)(outcome.message, icon=":material/info:")
-
-
-def ask(action, backend_start, about: str) -> None:
-    """Remember what to confirm and leave the live fragment, so the dialog is not redrawn away."""
-    st.session_state[PENDING] = {"action": action, "backend_start": backend_start, "about": about}
-    st.rerun()
+actions_ui.runs_panel(db, kinds=SESSION_KINDS)  # the result of a cancel or terminate asked for here
 
 
 def action_buttons(pid: int, session: dict | None, where: str) -> None:
-    session = session or {}
-    about = f"pid {pid} · {session.get('usename') or '?'}@{session.get('datname') or '?'} · {session.get('state_label', '')}"
+    """Cancel / terminate through the shared confirmed runner (lib.maintenance): the dialog shows the
+    session; the run refuses pgpulse's own sessions, and the pid once another session has it."""
+    started = (session or {}).get("backend_start")
     a, b = st.columns(2)
     if a.button(f"Cancel query of pid {pid}", key=f"cancel-{where}-{pid}", icon=":material/stop_circle:"):
-        ask(actions.cancel_backend(pid), session.get("backend_start"), about)
+        actions_ui.request(db, actions.cancel_backend(pid, started))
     if b.button(f"Terminate pid {pid}", key=f"terminate-{where}-{pid}", icon=":material/power_settings_new:"):
-        ask(actions.terminate_backend(pid), session.get("backend_start"), about)
+        actions_ui.request(db, actions.terminate_backend(pid, started))
 
 
-def clear_pending() -> None:
-    st.session_state.pop(PENDING, None)
-
-
-@st.dialog("Confirm the action", on_dismiss=clear_pending)
-def confirm(pending: dict) -> None:
-    """The one place a session is signalled from this page (switchable to the shared action runner)."""
-    action = pending["action"]
-    st.markdown(f"**{action.kind.replace('_', ' ').capitalize()}** — {pending['about']}")
-    st.code(action.sql, language="sql")
-    st.caption(action.lock)
-    if not db.config.actions_enabled:
-        st.warning("Actions are off for this database: add `actions = true` to its [connections.<name>] section.")
-    go, back = st.columns(2)
-    if go.button("Run it", type="primary", disabled=not db.config.actions_enabled, key="confirm-run"):
-        store = shared_store(stbind.settings().store_url)
-        st.session_state[OUTCOME] = backend_actions.run(db, action, pending["backend_start"], store)
-        clear_pending()
-        stbind.clear_caches()
-        st.rerun()
-    if back.button("Do not run", key="confirm-back"):
-        clear_pending()
-        st.rerun()
-
-
-paused = not live or hidden_tab or PENDING in st.session_state
+paused = not live or hidden_tab or actions_ui.requested() is not None
 left.caption(("Paused." if paused else f"Live: refreshed every {t.activity_refresh_s:g} s.")
              + f" {db.config.display} · every database of the server")
 
@@ -181,5 +151,4 @@ def live_view() -> None:
 
 
 live_view()
-if PENDING in st.session_state:
-    confirm(st.session_state[PENDING])
+actions_ui.open_request(db)

@@ -3,32 +3,23 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import overview, statement_review, stbind
-from lib.findings import CheckContext, Severity, run_checks
+from lib import statement_review, stbind
+from lib.findings import Severity
 from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
 from pages import history_ui
 from pages.common import COLORS, findings_by_severity, metric
+from pages.parts import checkruns
 
 db = stbind.require_db()
 caps = db.capabilities
 t = db.thresholds
 
 
-@stbind.cached()
-def numbers(db):
-    return overview.collect(db)
-
-
-@stbind.cached()
-def findings(db):
-    return run_checks(CheckContext(db, db.thresholds))
-
-
 st.title(f"Overview · {db.config.title}")
 st.caption(f"PostgreSQL {caps.version} · {db.config.display} · database `{caps.database}`")
 
-n = stbind.guarded(lambda: numbers(db), db.config.display)
-result = stbind.guarded(lambda: findings(db), db.config.display)
+n = stbind.guarded(lambda: checkruns.numbers(db), db.config.display)
+result = stbind.guarded(lambda: checkruns.all_findings(db), db.config.display)
 if n is None or result is None:
     st.stop()
 
@@ -95,6 +86,7 @@ if caps.has_pgss:
         st.caption("Mean time of the busiest statements against the guide's targets; details on Slow queries.")
 
 st.subheader("Findings")
+checkruns.freshness(db, result)
 findings_by_severity(result.findings)
 for check_id, error in result.errors.items():
     st.caption(f"⚠️ Check `{check_id}` could not run: {error}")

@@ -1,6 +1,10 @@
 -- What the query classifier needs from the catalog: every table's key column sets (primary key, unique
 -- constraints and unique indexes without a predicate), its foreign keys, kind and size in rows (live
 -- rows from the statistics, else the planner's estimate; NULL when never analyzed).
+-- `names` NULL: every table. Otherwise only what resolves the names statements use (a catalog of
+-- 10,000 tables costs about half a second): the qualified ones (qualified_schemas[i].qualified_names[i]),
+-- and for each bare name in `names` the table on the search path, or every table of that name when
+-- none is on it (lib/tablekeys.py's `find` then resolves them exactly as with the whole catalog).
 SELECT n.nspname                                                  AS schema,
        c.relname                                                  AS name,
        c.relkind                                                  AS kind,
@@ -34,4 +38,18 @@ SELECT n.nspname                                                  AS schema,
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
    AND n.nspname NOT LIKE 'pg_temp%%'
    AND n.nspname NOT LIKE 'pg_toast_temp%%'
+   AND (%(names)s::name[] IS NULL
+        OR (n.nspname, c.relname) IN (SELECT * FROM unnest(%(qualified_schemas)s::name[],
+                                                           %(qualified_names)s::name[]))
+        OR (c.relname = ANY (%(names)s::name[])
+            AND (pg_table_is_visible(c.oid)
+                 OR NOT EXISTS (SELECT 1
+                                  FROM pg_class v
+                                  JOIN pg_namespace vn ON vn.oid = v.relnamespace
+                                 WHERE v.relname = c.relname
+                                   AND v.relkind IN ('r', 'p', 'm', 'v', 'f')
+                                   AND vn.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+                                   AND vn.nspname NOT LIKE 'pg_temp%%'
+                                   AND vn.nspname NOT LIKE 'pg_toast_temp%%'
+                                   AND pg_table_is_visible(v.oid)))))
  ORDER BY 1, 2

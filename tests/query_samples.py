@@ -51,3 +51,8 @@ SAMPLE_PARAMS.update({
     "queryid": 0,
     "max_bytes": 100_000,
 })
+SAMPLE_PARAMS.update({
+    # table_catalog.sql read only for the tables statements name
+    "qualified_schemas": ["public"],
+    "qualified_names": ["clients"],
+})

@@ -1,4 +1,5 @@
-"""Live activity against real servers: a real lock contention, hidden sessions, other databases, actions."""
+"""Live activity against real servers: a real lock contention, hidden sessions, other databases, and the
+cancel / terminate actions through the shared confirmed runner (lib.maintenance.runner)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import time
 import psycopg
 import pytest
 
-from lib import actions, activity, backend_actions
+from lib import actions, activity
 from lib.config import DatabaseConfig, Thresholds
 from lib.db import Database
 from lib.findings import CheckContext, Severity, run_checks
+from lib.maintenance import preview, runner
 from lib.store import open_store
 from tests.lockscene import LockScene, Session, wait_until
+
+BOB = runner.Actor(app_user="bob")
 
 
 def database(url: str, actions_enabled: bool = True, **thresholds) -> Database:
@@ -60,16 +64,19 @@ def test_blocking_tree_names_the_root_and_cancelling_it_frees_the_others(scene, 
         assert about_root[0].evidence["blocked"] == 2
         assert "LOCK TABLE" in about_root[0].evidence["root_statement"]
         assert about_root[0].action.sql == f'SELECT "pg_catalog"."pg_cancel_backend"({scene.root.pid})'
+        # the session the finding is about, so that a pid taken over by another session is refused
+        assert about_root[0].action.backend_start == root.session["backend_start"].isoformat()
 
-        outcome = backend_actions.run(db, about_root[0].action, root.session["backend_start"], store)
-        assert outcome.ok, outcome.message
+        run = runner.execute(db, about_root[0].action, store, BOB)
+        assert run.state == "done", run.message
+        assert run.before["backend_start"] == root.session["backend_start"].isoformat()
         assert scene.root.finished() and scene.reader.finished() and scene.writer.finished()
         assert scene.reader.error is None and scene.writer.error is None
         assert isinstance(scene.root.error, psycopg.errors.QueryCanceled)
         assert not [n for n in activity.collect(db).blocking() if scene.root.pid in n.roots]
-        audit = store.query("SELECT action, object, outcome, sql FROM audit_log")
-        assert audit == [{"action": "cancel_backend", "object": f"pid {scene.root.pid}", "outcome": "done",
-                          "sql": about_root[0].action.sql}]
+        audit = store.query("SELECT action, object, outcome, sql, app_user, target_kind FROM audit_log")
+        assert audit == [{"action": "cancel_backend", "object": f"backend {scene.root.pid}", "outcome": "done",
+                          "sql": about_root[0].action.sql, "app_user": "bob", "target_kind": "backend"}]
     finally:
         db.close()
 
@@ -89,9 +96,9 @@ def test_long_running_and_idle_in_transaction_are_findings_with_their_action(fre
         long = [f for f in by_check["activity.long_running"] if f.object == f"pid {sleeper.pid}"]
         assert len(long) == 1 and "pg_sleep" in long[0].title and long[0].evidence["duration_ms"] >= 300
         assert long[0].evidence["wait_event"] == "PgSleep"
-        assert long[0].action.kind == "cancel_backend"
+        assert long[0].action.kind == "cancel_backend" and long[0].action.backend_start
         stuck = [f for f in by_check["activity.idle_in_transaction"] if f.object == f"pid {idle.pid}"]
-        assert len(stuck) == 1 and stuck[0].action.kind == "terminate_backend"
+        assert len(stuck) == 1 and stuck[0].action.kind == "terminate_backend" and stuck[0].action.backend_start
         timeout = by_check["settings.idle_in_transaction_timeout"]
         assert timeout[0].severity == Severity.WARNING and timeout[0].evidence["idle_in_transaction"] >= 1
         # pgpulse's own sessions are never reported
@@ -153,9 +160,9 @@ def test_pgpulse_never_signals_its_own_sessions(fresh_url, store):
         with db.connection() as conn:
             pool_pid = conn.info.backend_pid
         for action in (actions.terminate_backend(pool_pid), actions.cancel_backend(pool_pid)):
-            outcome = backend_actions.run(db, action, store=store)
-            assert not outcome.ok and outcome.status == "refused"
-            assert "pgpulse's own connection" in outcome.message
+            assert "pgpulse's own connection" in preview.preview(db, action).refusal  # the dialog says so
+            run = runner.execute(db, action, store, BOB)
+            assert run.state == "refused" and "pgpulse's own connection" in run.message
         with psycopg.connect(fresh_url) as conn:  # the pool's connection is still there
             assert conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pool_pid,)).fetchone()[0] == 1
         assert [r["outcome"] for r in store.query("SELECT outcome FROM audit_log")] == ["refused", "refused"]
@@ -163,7 +170,7 @@ def test_pgpulse_never_signals_its_own_sessions(fresh_url, store):
         db.close()
 
 
-def test_sessions_that_ended_or_were_replaced_are_not_signalled(fresh_url):
+def test_sessions_that_ended_or_were_replaced_are_not_signalled(fresh_url, store):
     db = database(fresh_url)
     gone = Session(fresh_url, "short-lived")
     gone_pid = gone.pid
@@ -171,14 +178,19 @@ def test_sessions_that_ended_or_were_replaced_are_not_signalled(fresh_url):
     live = Session(fresh_url, "still-here")
     try:
         wait_until(lambda: activity.collect(db).session(gone_pid) is None, what="the session to end")
-        outcome = backend_actions.run(db, actions.terminate_backend(gone_pid))
-        assert not outcome.ok and "already ended" in outcome.message
+        run = runner.execute(db, actions.terminate_backend(gone_pid), store, BOB)
+        assert run.state == "refused" and "already ended" in run.message
         # Same pid, another start time: a different session now has this pid.
         started = activity.collect(db).session(live.pid)["backend_start"]
-        outcome = backend_actions.run(db, actions.terminate_backend(live.pid),
-                                      backend_start=started.replace(year=started.year - 1))
-        assert not outcome.ok and "another session" in outcome.message
+        replaced = actions.terminate_backend(live.pid, started.replace(year=started.year - 1))
+        assert "another session" in preview.preview(db, replaced).refusal
+        run = runner.execute(db, replaced, store, BOB)
+        assert run.state == "refused" and "another session" in run.message
         assert not live.conn.closed and live.conn.execute("SELECT 1").fetchone()[0] == 1
+        assert [r["outcome"] for r in store.query("SELECT outcome FROM audit_log")] == ["refused", "refused"]
+        # the session it was: signalled
+        run = runner.execute(db, actions.cancel_backend(live.pid, started), store, BOB)
+        assert run.state == "done", run.message
         # A blocker that ended between two queries of one snapshot: the tree still draws.
         rows = [{"pid": 1, "blocked_by": [gone_pid]}]
         nodes = activity.build_tree(rows, [])
@@ -188,12 +200,12 @@ def test_sessions_that_ended_or_were_replaced_are_not_signalled(fresh_url):
         live.close()
 
 
-def test_actions_are_refused_where_they_are_off(fresh_url):
+def test_actions_are_refused_where_they_are_off(fresh_url, store):
     victim = Session(fresh_url, "victim")
     db = database(fresh_url, actions_enabled=False)
     try:
-        outcome = backend_actions.run(db, actions.terminate_backend(victim.pid))
-        assert not outcome.ok and "actions = true" in outcome.message
+        run = runner.execute(db, actions.terminate_backend(victim.pid), store, BOB)
+        assert run.state == "refused" and "actions = true" in run.message
         assert victim.conn.execute("SELECT 1").fetchone()[0] == 1
     finally:
         db.close()

@@ -39,6 +39,12 @@ def test_overview_numbers_on_screen_with_no_error(browser, app_url):
     assert "Traceback" not in body
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
+    # how old the findings are, with the button that checks again
+    checked = page.get_by_text("Findings checked", exact=False).first
+    checked.wait_for(timeout=30_000)
+    checked.scroll_into_view_if_needed()
+    assert page.get_by_role("button", name="Check again").count() == 1
+    page.screenshot(path=str(SHOTS / "overview-findings.png"))
     page.close()
 
 

@@ -89,13 +89,26 @@ def test_done_when_the_tree_shows_the_root_it_is_cancelled_from_the_page_and_one
         assert hook.received[0]["json"]["pgpulse"]["rule"] == "active_connections"
 
         at.button(key=f"cancel-root-{scene.root.pid}").click().run()
-        assert f"pg_cancel_backend\"({scene.root.pid})" in texts(at)  # the dialog shows the exact SQL
-        at.button(key="confirm-run").click().run()
-        assert any(f"Session {scene.root.pid} cancelled." in s.value for s in at.success), \
-            [s.value for s in at.success] + [w.value for w in at.warning]
-        assert scene.root.finished() and scene.reader.finished() and scene.writer.finished()
-        at.run()
+        shown = texts(at)  # the shared confirmation: exact SQL, and the session it would cancel
+        assert f"pg_cancel_backend\"({scene.root.pid})" in shown and "LOCK TABLE" in shown
+        run_button = next(b for b in at.button if (b.key or "").startswith("run:"))
+        run_button.click().run()
+        wait_until(lambda: scene.root.finished() and scene.reader.finished() and scene.writer.finished(),
+                   what="the cancelled root and the sessions it blocked")
+
+        def result_shown() -> bool:
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            return any(f"cancel backend {scene.root.pid}: done" in s.value for s in at.success)
+
+        wait_until(result_shown, timeout=30, what="the run's result on the page")
         assert f"**pid {scene.root.pid}**" not in texts(at)
+
+        # The audit log has it, in the format of every maintenance action.
+        audit = page(at, "audit.py")
+        log = next(df.value for df in audit.dataframe if "outcome" in df.value.columns)
+        mine = log[log["object"] == f"backend {scene.root.pid}"]
+        assert list(mine["action"]) == ["cancel"] and list(mine["outcome"]) == ["done"]
     finally:
         scene.close()
         hook.close()

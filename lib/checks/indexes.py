@@ -11,7 +11,7 @@ from lib import actions, bloat, checkrows, indexes
 from lib.checkrows import capped, limited, records, stamp
 from lib.checks.overview import CACHE_MIN_BLOCKS
 from lib.checks.tables import settings
-from lib.findings import Action, CheckContext, Finding, Severity, check
+from lib.findings import CATALOG_TTL_S, Action, CheckContext, Finding, Severity, check
 from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
 
 INDEXES_PAGE = "See the Indexes page for the rest."
@@ -38,7 +38,7 @@ def drop(r: dict) -> Action | None:
     return None if r["partitioned"] else actions.drop_index(r["schema"], r["name"])
 
 
-@check("indexes.unused", "Indexes never scanned", "indexing")
+@check("indexes.unused", "Indexes never scanned", "indexing", ttl=CATALOG_TTL_S)
 def unused(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     conf = settings(ctx)
@@ -71,7 +71,7 @@ def unused(ctx: CheckContext) -> list[Finding]:
                   len(found))
 
 
-@check("indexes.redundant", "Duplicate and redundant indexes", "indexing")
+@check("indexes.redundant", "Duplicate and redundant indexes", "indexing", ttl=CATALOG_TTL_S)
 def redundant(ctx: CheckContext) -> list[Finding]:
     found = indexes.redundant(catalog(ctx))
     shown = found[:ctx.thresholds.max_findings_per_check]
@@ -97,7 +97,7 @@ def redundant(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "indexes.redundant", Severity.WARNING, "redundant indexes"))
 
 
-@check("indexes.invalid", "Invalid indexes", "indexing")
+@check("indexes.invalid", "Invalid indexes", "indexing", ttl=CATALOG_TTL_S)
 def invalid(ctx: CheckContext) -> list[Finding]:
     rows = records(indexes.invalid(catalog(ctx)))
     defs = definitions(ctx, [r["oid"] for r in rows[:ctx.thresholds.max_findings_per_check]])
@@ -121,7 +121,7 @@ def invalid(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "indexes.invalid", Severity.WARNING, "invalid indexes"))
 
 
-@check("indexes.fk_missing", "Foreign keys without an index", "indexing")
+@check("indexes.fk_missing", "Foreign keys without an index", "indexing", ttl=CATALOG_TTL_S)
 def fk_missing(ctx: CheckContext) -> list[Finding]:
     limit = ctx.thresholds.max_findings_per_check
     rows, total = limited(indexes.fk_without_index(ctx.db, limit + 1))
@@ -142,11 +142,13 @@ def fk_missing(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "indexes.fk_missing", Severity.WARNING, "foreign keys without an index"), total)
 
 
-@check("indexes.bloat", "Estimated btree index bloat", "indexing")
+@check("indexes.bloat", "Estimated btree index bloat", "indexing", ttl=CATALOG_TTL_S)
 def index_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     min_bytes = int(t.bloat_min_mb * 1024 * 1024)
-    frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(ctx.db))  # the Indexes page shares its own
+    # Only indexes of at least min_bytes can hold that much bloat: the SQL skips the rest (30,000 small
+    # indexes cost a second). The Indexes page shares its own whole frame under the same key.
+    frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(ctx.db, min_bytes))
     rows = records(bloat.bloated(frame, t.index_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
@@ -179,11 +181,11 @@ def _ratio_finding(ctx: CheckContext, check_id: str, what: str, part: str) -> li
         "The Tables and Indexes pages list the objects with the most misses." if low else "")]
 
 
-@check("cache.tables_hit_ratio", "Table cache hit ratio", "caching")
+@check("cache.tables_hit_ratio", "Table cache hit ratio", "caching", ttl=CATALOG_TTL_S)
 def tables_hit_ratio(ctx: CheckContext) -> list[Finding]:
     return _ratio_finding(ctx, "cache.tables_hit_ratio", "table", "heap")
 
 
-@check("cache.indexes_hit_ratio", "Index cache hit ratio", "caching")
+@check("cache.indexes_hit_ratio", "Index cache hit ratio", "caching", ttl=CATALOG_TTL_S)
 def indexes_hit_ratio(ctx: CheckContext) -> list[Finding]:
     return _ratio_finding(ctx, "cache.indexes_hit_ratio", "index", "idx")

@@ -13,7 +13,7 @@ def busy(ctx: CheckContext) -> list[statements.StatementText]:
 
 
 def catalog(ctx: CheckContext) -> tablekeys.Catalog:
-    return ctx.memo("tablekeys", lambda: tablekeys.collect(ctx.db))
+    return ctx.memo("tablekeys", lambda: tablekeys.for_statements(ctx.db, busy(ctx)))
 
 
 @check("queries.n_plus_one", "Statements run once per row of another (N+1)", "queries")

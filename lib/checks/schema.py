@@ -7,7 +7,7 @@ from __future__ import annotations
 from lib import actions, checkrows, schema_audit
 from lib.checkrows import capped, limited, records
 from lib.checks.indexes import catalog, definitions
-from lib.findings import CheckContext, Finding, Severity, check
+from lib.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
 from lib.fmt import fmt_bytes, fmt_count, fmt_pct
 
 SCHEMA_PAGE = "See the Schema page for the rest."
@@ -64,7 +64,7 @@ COLUMN_CHECK_TITLES = {
 
 
 def _register_column_check(check_id: str, title: str) -> None:
-    @check(check_id, title, "schema")
+    @check(check_id, title, "schema", ttl=CATALOG_TTL_S)
     def run(ctx: CheckContext) -> list[Finding]:
         return _column_check(ctx, check_id)
 
@@ -73,7 +73,7 @@ for _check_id, _title in COLUMN_CHECK_TITLES.items():
     _register_column_check(_check_id, _title)
 
 
-@check("schema.no_primary_key", "Tables without a primary key", "schema")
+@check("schema.no_primary_key", "Tables without a primary key", "schema", ttl=CATALOG_TTL_S)
 def no_primary_key(ctx: CheckContext) -> list[Finding]:
     limit = ctx.thresholds.max_findings_per_check
     rows, total = limited(schema_audit.tables_without_pk(ctx.db, limit + 1))
@@ -89,7 +89,8 @@ def no_primary_key(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "schema.no_primary_key", Severity.WARNING, "tables without a primary key"), total)
 
 
-@check("schema.sequence_near_max", "Sequences and identity columns near their maximum", "schema")
+@check("schema.sequence_near_max", "Sequences and identity columns near their maximum", "schema",
+       ttl=CATALOG_TTL_S)
 def sequence_near_max(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     rows, total = limited(schema_audit.sequences_near_max(ctx.db, t.sequence_ratio, t.max_findings_per_check + 1))
@@ -112,7 +113,8 @@ def sequence_near_max(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "schema.sequence_near_max", Severity.WARNING, "sequences near their maximum"), total)
 
 
-@check("schema.soft_delete_not_partial", "Soft-delete tables whose indexes are not partial", "schema")
+@check("schema.soft_delete_not_partial", "Soft-delete tables whose indexes are not partial", "schema",
+       ttl=CATALOG_TTL_S)
 def soft_delete_not_partial(ctx: CheckContext) -> list[Finding]:
     rows = records(schema_audit.soft_delete_indexes(catalog(ctx)))
     column = schema_audit.SOFT_DELETE_COLUMNS[0]
@@ -132,7 +134,7 @@ def soft_delete_not_partial(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "schema.soft_delete_not_partial", Severity.INFO, "indexes of soft-delete tables"))
 
 
-@check("schema.matviews", "Materialized views and how they refresh", "caching")
+@check("schema.matviews", "Materialized views and how they refresh", "caching", ttl=CATALOG_TTL_S)
 def matviews(ctx: CheckContext) -> list[Finding]:
     limit = ctx.thresholds.max_findings_per_check
     rows, total = limited(schema_audit.matviews(ctx.db, limit + 1))

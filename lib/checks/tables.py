@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lib import actions, bloat, checkrows, tables
 from lib.checkrows import capped, records, stamp
-from lib.findings import CheckContext, Finding, Severity, check
+from lib.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
 from lib.fmt import fmt_bytes, fmt_count, fmt_pct
 
 TABLES_PAGE = "See the Tables page for the rest."
@@ -24,7 +24,7 @@ def settings(ctx: CheckContext) -> dict:
     return ctx.memo("tables.settings", lambda: tables.settings(ctx.db))
 
 
-@check("tables.dead_tuples", "Dead tuples over the guide's share", "maintenance")
+@check("tables.dead_tuples", "Dead tuples over the guide's share", "maintenance", ttl=CATALOG_TTL_S)
 def dead_tuples(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     rows = [r for r in problems(ctx)
@@ -50,7 +50,7 @@ def _latest(row: dict, what: str):
     return max(values) if values else None
 
 
-@check("tables.never_analyzed", "Tables with data but no statistics", "maintenance")
+@check("tables.never_analyzed", "Tables with data but no statistics", "maintenance", ttl=CATALOG_TTL_S)
 def never_analyzed(ctx: CheckContext) -> list[Finding]:
     rows = [r for r in problems(ctx) if r["never_analyzed"]]
 
@@ -66,7 +66,7 @@ def never_analyzed(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "tables.never_analyzed", Severity.WARNING, "tables never analyzed"))
 
 
-@check("tables.autovacuum_disabled", "Autovacuum is on", "maintenance")
+@check("tables.autovacuum_disabled", "Autovacuum is on", "maintenance", ttl=CATALOG_TTL_S)
 def autovacuum_disabled(ctx: CheckContext) -> list[Finding]:
     conf = settings(ctx)
     if not conf.get("autovacuum"):
@@ -92,7 +92,7 @@ def autovacuum_disabled(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "tables.autovacuum_disabled", Severity.WARNING, "tables with autovacuum off"))
 
 
-@check("tables.xid_age", "Transaction ID age far from wraparound", "maintenance")
+@check("tables.xid_age", "Transaction ID age far from wraparound", "maintenance", ttl=CATALOG_TTL_S)
 def xid_age(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     conf = settings(ctx)
@@ -127,7 +127,7 @@ def xid_age(ctx: CheckContext) -> list[Finding]:
                              more(ctx, "tables.xid_age", Severity.WARNING, "tables with old transaction IDs"))
 
 
-@check("tables.seq_scans", "Large tables read by sequential scans", "queries")
+@check("tables.seq_scans", "Large tables read by sequential scans", "queries", ttl=CATALOG_TTL_S)
 def seq_scans(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     rows = [r for r in problems(ctx) if (r["rows_per_seq_scan"] or 0) >= t.seq_scan_min_rows
@@ -147,11 +147,13 @@ def seq_scans(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "tables.seq_scans", Severity.INFO, "tables read by sequential scans"))
 
 
-@check("tables.bloat", "Estimated table bloat", "maintenance")
+@check("tables.bloat", "Estimated table bloat", "maintenance", ttl=CATALOG_TTL_S)
 def table_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     min_bytes = int(t.bloat_min_mb * 1024 * 1024)
-    frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(ctx.db))  # the Tables page shares its own
+    # Only tables of at least min_bytes can hold that much bloat: the SQL skips the rest. The Tables
+    # page shares its own whole frame under the same key.
+    frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(ctx.db, min_bytes))
     rows = records(bloat.bloated(frame, t.table_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
@@ -169,7 +171,8 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
                   more(ctx, "tables.bloat", Severity.WARNING, "bloated tables"))
 
 
-@check("tables.partition_candidate", "Tables past the guide's partitioning size", "schema")
+@check("tables.partition_candidate", "Tables past the guide's partitioning size", "schema",
+       ttl=CATALOG_TTL_S)
 def partition_candidates(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
     page = tables.table_page(ctx.db, kind="r", min_rows=t.partition_rows, sort="rows", size=t.max_findings_per_check)

@@ -49,7 +49,8 @@ def capture(reader: Reader, resolved: Resolved) -> dict[str, Any]:
         return {"exists": False}
     return plain({"exists": True, "state": row["state"], "role": row["usename"],
                   "application": row["application_name"], "query": row["query"],
-                  "query_start": row["query_start"], "xact_start": row["xact_start"]})
+                  "backend_start": row["backend_start"], "query_start": row["query_start"],
+                  "xact_start": row["xact_start"]})
 
 
 def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -80,7 +81,13 @@ def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
         return f"Statements tracked {fmt_count(before.get('statements'))} → {fmt_count(after.get('statements'))}."
     if not after.get("exists"):
         return "The session has ended."
-    return f"The session is now {after.get('state') or 'in an unknown state'}."
+    state = after.get("state") or "in an unknown state"
+    if kind == "terminate_backend":
+        return f"Terminate sent; the session is still there ({state}): it ends at its next interrupt check."
+    if state == "active" and after.get("query_start") == before.get("query_start"):
+        return ("Cancel sent, but the statement still runs: PostgreSQL stops it at its next interrupt check "
+                "(some steps, like a system call, end first).")
+    return f"Statement cancelled; the session is now {state}."
 
 
 def effect(resolved: Resolved, before: dict[str, Any]) -> str:
@@ -131,7 +138,7 @@ HIDDEN = {"oid", "definition", "query"}  # long or internal: shown elsewhere, no
 
 LABELS = {"size_bytes": "size", "table_bytes": "table size", "table_total_bytes": "table size with indexes",
           "changes_since_analyze": "rows changed since analyze", "total_exec_ms": "execution time",
-          "rows_estimate": "rows (estimate)", "stats_reset": "collected since"}
+          "rows_estimate": "rows (estimate)", "stats_reset": "collected since", "backend_start": "session started"}
 
 
 def table(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:

@@ -2,14 +2,18 @@
 
 What can be known in advance is checked here (ownership, superuser, MAINTAIN on 17+, the database
 owner's right to VACUUM/ANALYZE, pg_signal_backend, EXECUTE on pg_stat_statements_reset); what cannot
-(disk space, a tablespace privilege) becomes a clear message when PostgreSQL refuses.
+(disk space, a tablespace privilege) becomes a clear message when PostgreSQL refuses. A session is
+never signalled when it is pgpulse's own, nor when its pid now belongs to another session than the one
+the user saw (the action's backend_start).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from lib.activity import is_pgpulse
 from lib.findings import Action
 from lib.maintenance.reader import Reader
 from lib.maintenance.target import KIND_WORDS, ActionMismatch, Target, parse
@@ -64,7 +68,7 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
     if kind == "reset_statements":
         return _reset(reader, target, caps)
     if target.pid is not None:
-        return _backend(reader, target, caps)
+        return _backend(reader, target, caps, action.backend_start)
     relation = reader.one("maint_relation", {"schema": target.schema, "name": target.name})
     if kind == "create_index":
         table = reader.one("maint_relation", {"schema": target.schema, "name": target.table_name})
@@ -125,12 +129,18 @@ def _reset(reader: Reader, target: Target, caps) -> Resolved:
     return Resolved(target, extra={"loss": reader.one("maint_reset_loss")})
 
 
-def _backend(reader: Reader, target: Target, caps) -> Resolved:
+def _backend(reader: Reader, target: Target, caps, backend_start: str) -> Resolved:
     backend = reader.one("maint_backend", {"pid": target.pid})
     if backend is None:
         raise Refused(f"No session with pid {target.pid} any more: it has already ended.")
+    if is_pgpulse(backend["application_name"]):
+        raise Refused(f"pid {target.pid} is pgpulse's own connection ({backend['application_name']}): it is never "
+                      "signalled from here (a running action has its own Cancel button).")
     if backend["is_self"]:
         raise Refused("That is pgpulse's own session for this action.")
+    if backend_start and backend["backend_start"] != datetime.fromisoformat(backend_start):
+        raise Refused(f"pid {target.pid} now belongs to another session (the one you saw has ended): refresh "
+                      "and look again.")
     if backend["usename"] is None:
         raise Refused(f"pid {target.pid} is a {backend['backend_type'] or 'server'} process, not a client "
                       "session; PostgreSQL does not let it be signalled.")

@@ -193,8 +193,8 @@ def _run_on_session(db, run: ActionRun, store: Store) -> None:
                 run.pid = session["pid"]
                 outcome, message, problem = _statement(reader, run, resolved, notices, limits.action_lock_timeout_ms)
                 run.pid = None
-                if action.kind == "terminate_backend" and outcome == "done":
-                    _await_exit(reader, resolved.target.pid)
+                if action.kind in ("cancel_backend", "terminate_backend") and outcome == "done":
+                    _await_signal(reader, action.kind, resolved.target.pid, run.before.get("query_start"))
                 run.after = figures.capture(reader, resolved)
                 if outcome != "done":
                     message = message or (problem.line() if problem else "")
@@ -270,11 +270,15 @@ def _lockers(reader: Reader, schema: str, name: str) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
-def _await_exit(reader: Reader, pid: int, seconds: float = 3.0) -> None:
-    """pg_terminate_backend returns once the signal is sent: give the session a moment to end, so the
-    figures after show what happened."""
+def _await_signal(reader: Reader, kind: str, pid: int, query_start: str | None, seconds: float = 3.0) -> None:
+    """pg_terminate_backend and pg_cancel_backend return once the signal is sent: give the session a
+    moment to end, or to leave the cancelled statement, so the figures after show what happened."""
     deadline = time.monotonic() + seconds
-    while reader.one("maint_backend", {"pid": pid}) is not None and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        row = reader.one("maint_backend", {"pid": pid})
+        if row is None or (kind == "cancel_backend" and (
+                row["state"] != "active" or figures.plain(row)["query_start"] != query_start)):
+            return
         time.sleep(0.05)
 
 

@@ -175,6 +175,13 @@ def tables(sql: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def relation_refs(sql: str) -> set[TableRef]:
+    """Every relation the text names, as written (schema or not), CTE names included: all a catalog
+    lookup for this text can ask about (lib.tablekeys reads only those tables)."""
+    return {TableRef(v.node.schemaname, v.node.relname) for s in _statements(sql) for v in walk(s.node)
+            if isinstance(v.node, ast.RangeVar)}
+
+
 def param_equalities(sql: str) -> list[tuple[str | None, str]]:
     """(table, column) for every `column = $n`: the lookups an N+1 loop repeats.
 
