@@ -3,8 +3,8 @@
 import streamlit as st
 
 from lib import checklist, stbind
-from lib.findings import CheckContext, run_checks
 from pages.common import metric
+from pages.parts import checkruns
 
 db = stbind.require_db()
 
@@ -18,17 +18,18 @@ TITLES = {"pages/overview.py": "Overview", "pages/tables.py": "Tables", "pages/i
           "pages/alerts.py": "Alerts"}
 
 
-@stbind.cached()
 def scores(db):
-    run = run_checks(CheckContext(db, db.thresholds))
-    return checklist.score(run, db.capabilities, db.config)
+    run = checkruns.all_findings(db)
+    return run, checklist.score(run, db.capabilities, db.config)
 
 
 st.title("The guide's checklist")
 st.caption("Each item of the guide's summary checklist, measured on this database where the statistics can tell.")
-scored = stbind.guarded(lambda: scores(db), db.config.display)
-if scored is None:
+found = stbind.guarded(lambda: scores(db), db.config.display)
+if found is None:
     st.stop()
+run, scored = found
+checkruns.freshness(db, run)
 
 summary = checklist.summary(scored)
 cols = st.columns(4)

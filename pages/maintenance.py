@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from lib import actions, stbind
-from lib.findings import CheckContext, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_ms, fmt_pct
 from lib.maintenance import recommend, routine, runner
 from pages.actions_ui import (
@@ -20,17 +19,13 @@ from pages.actions_ui import (
     store,
 )
 from pages.common import BADGES
+from pages.parts import checkruns
 
 ROUTINES = "pgpulse_routines"  # database name -> RoutineRun
 ROUTINE = "weekly-routine"  # its confirmation's key
 
 db = stbind.require_db()
 caps = db.capabilities
-
-
-@stbind.cached()
-def findings(db):
-    return run_checks(CheckContext(db, db.thresholds))
 
 
 @stbind.cached()
@@ -53,7 +48,9 @@ else:
 
 # -- recommended actions -------------------------------------------------------------------------------
 st.subheader("Recommended actions")
-result_set = stbind.guarded(lambda: findings(db), db.config.display)
+result_set = stbind.guarded(lambda: checkruns.all_findings(db), db.config.display)
+if result_set:
+    checkruns.freshness(db, result_set)
 invalid = stbind.guarded(lambda: invalid_indexes(db), db.config.display) or []
 recs = recommend.recommended(result_set.findings if result_set else [], invalid)
 reset = actions.reset_statements(caps.pgss_schema) if caps.has_pgss else None
