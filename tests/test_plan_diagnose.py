@@ -115,7 +115,7 @@ def test_sort_spill_suggests_work_mem():
     text = ("Sort  (cost=1.0..2.0 rows=100000 width=8) (actual time=50.0..80.0 rows=100000 loops=1)\n"
             "  Sort Key: created_at\n  Sort Method: external merge  Disk: 10240kB\n")  # fmt: skip
     got = findings(text, "sort-spill")
-    assert len(got) == 1 and "10,240 kB" in got[0].message and "SET work_mem = '20MB'" in got[0].message
+    assert len(got) == 1 and "spilled 10.0 MB to disk" in got[0].message and "SET work_mem = '20MB'" in got[0].message
     assert findings(text.replace("external merge  Disk: 10240kB", "quicksort  Memory: 25kB"), "sort-spill") == []
 
 

@@ -8,6 +8,7 @@ A diagnostic about the plan as a whole (planning time, JIT) has node=None.
 import math
 from dataclasses import dataclass
 
+from lib.fmt import fmt_bytes, fmt_ms
 from lib.plan.filters import filter_terms, quote_ident
 from lib.plan.model import Node, Plan
 
@@ -99,7 +100,7 @@ def slowest_node(plan: Plan):
     if len(plan.nodes) < 2:
         return
     node = max(plan.nodes, key=lambda n: n.share)
-    what = f"{node.exclusive_ms:,.1f} ms" if plan.timed else f"cost {node.exclusive_cost:,.0f}"
+    what = fmt_ms(node.exclusive_ms) if plan.timed else f"cost {node.exclusive_cost:,.0f}"
     # without timings the plan may well be fast: pointing at the costliest node is information
     hot = plan.timed and node.share >= HOT_SHARE and plan.total_ms >= SLOW_PLAN_MS
     yield Diagnostic(
@@ -200,7 +201,7 @@ def spills(plan: Plan):
         if disk:
             yield Diagnostic(
                 "sort-spill", node.index, "warning",
-                f"{name(node)} spilled {_fmt(disk)} kB to disk because it did not fit in work_mem. "
+                f"{name(node)} spilled {fmt_bytes(disk * 1024)} to disk because it did not fit in work_mem. "
                 f"Raise work_mem for this query (SET work_mem = '{_mem(disk * WORK_MEM_FACTOR)}'), or sort fewer rows "
                 "(an index in the sort order avoids the sort).",
             )  # fmt: skip
@@ -209,7 +210,7 @@ def spills(plan: Plan):
         if batches > 1 or used > 0:
             yield Diagnostic(
                 "hashagg-spill", node.index, "warning",
-                f"{name(node)} spilled to disk ({_fmt(batches)} batches, {_fmt(used)} kB). Raise work_mem "
+                f"{name(node)} spilled to disk ({_fmt(batches)} batches, {fmt_bytes(used * 1024)}). Raise work_mem "
                 f"(or hash_mem_multiplier) for this query, e.g. SET work_mem = '{_mem(used * WORK_MEM_FACTOR)}'.",
             )  # fmt: skip
 
@@ -287,7 +288,7 @@ def planning_time(plan: Plan):
         return
     yield Diagnostic(
         "planning-time", None, "warning",
-        f"Planning took {p:,.1f} ms, longer than running the query ({e:,.1f} ms). For a query run "
+        f"Planning took {fmt_ms(p)}, longer than running the query ({fmt_ms(e)}). For a query run "
         "often, use a prepared statement so the plan is reused; many joins or partitions make planning slow.",
     )  # fmt: skip
 
@@ -310,7 +311,7 @@ def jit(plan: Plan):
         return
     yield Diagnostic(
         "jit", None, "warning",
-        f"JIT compilation took {plan.jit_ms:,.1f} ms, {plan.jit_ms / total:.0%} of the execution time. "
+        f"JIT compilation took {fmt_ms(plan.jit_ms)}, {plan.jit_ms / total:.0%} of the execution time. "
         "For short queries it costs more than it saves: SET jit = off, or raise jit_above_cost.",
     )  # fmt: skip
 
