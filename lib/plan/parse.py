@@ -8,7 +8,6 @@ Time": ..., "Execution Time": ..., "Triggers": [...], "JIT": {...}, "Settings": 
 import json
 import re
 
-from lib.plan import gcpause
 from lib.plan.errors import PlanParseError
 from lib.plan.frames import Line, drop_wrap_marks, is_separator, strip_frames
 from lib.plan.textplan import parse_text
@@ -17,11 +16,6 @@ JSON_START_RE = re.compile(r'^\s*(\[\s*(\{|\])|\{\s*")')
 
 
 def parse_plan(text: str) -> list[dict]:
-    with gcpause.paused():  # nothing read here forms a cycle: collecting meanwhile is lost time
-        return _parse(text)
-
-
-def _parse(text: str) -> list[dict]:
     if not text or not text.strip():
         raise PlanParseError("the input is empty", 1)
     lines = strip_frames(text)
