@@ -9,6 +9,14 @@ import psycopg
 from lib import sqlfiles
 from lib.db import run
 
+# The PostgreSQL versions the project still maintains (14 reached its end of life in November 2026):
+# the ones pgpulse's queries are written and tested for.
+MIN_SERVER_VERSION = 150000
+# The pg_stat_statements our queries read (queries/pgss_rows*.sql): 1.10 came with PostgreSQL 15 (jit_*,
+# temp_blk_*_time), 1.11 with 17 (shared_/local_blk_*_time, stats_since). A database upgraded with
+# pg_upgrade keeps its older extension until ALTER EXTENSION ... UPDATE.
+PGSS_NEEDED = ((170000, (1, 11)), (0, (1, 10)))
+
 SUPABASE_HINT = ("On Supabase: Database → Extensions → enable pg_stat_statements "
                  "(it is preloaded there and lives in the `extensions` schema).")
 
@@ -50,7 +58,28 @@ class Capabilities:
 
     @property
     def has_pgss(self) -> bool:
-        return self.pgss_schema is not None and self.pgss_loaded and self.pgss_error is None
+        return (self.pgss_schema is not None and self.pgss_loaded and self.pgss_error is None
+                and self.supported and self.pgss_update_needed is None)
+
+    @property
+    def supported(self) -> bool:
+        return self.version_num >= MIN_SERVER_VERSION
+
+    def version_problem(self) -> str | None:
+        if self.supported:
+            return None
+        return (f"PostgreSQL {self.version} is older than pgpulse supports (15 and later, the versions the "
+                "PostgreSQL project still maintains): query statistics are not shown and other pages may "
+                "fail. Upgrading the server is the fix.")
+
+    @property
+    def pgss_update_needed(self) -> str | None:
+        """The extension version this server's queries need, when the installed one is older."""
+        installed = _version_tuple(self.pgss_version)
+        needed = next(v for floor, v in PGSS_NEEDED if self.version_num >= floor)
+        if installed is None or installed >= needed:
+            return None
+        return ".".join(map(str, needed))
 
     @property
     def sees_all_stats(self) -> bool:
@@ -77,6 +106,12 @@ class Capabilities:
         if self.pgss_schema is None:
             return ("pg_stat_statements is loaded but the extension is not created in this database: "
                     "run CREATE EXTENSION pg_stat_statements; " + SUPABASE_HINT)
+        if not self.supported:
+            return self.version_problem()
+        if self.pgss_update_needed:
+            return (f"pg_stat_statements {self.pgss_version} in this database is older than PostgreSQL "
+                    f"{self.major} provides ({self.pgss_update_needed} or later), as after a pg_upgrade: run "
+                    f"ALTER EXTENSION pg_stat_statements UPDATE; to read its statistics.")
         if self.pgss_error:
             return f"pg_stat_statements cannot be read: {self.pgss_error}"
         return None
@@ -109,6 +144,13 @@ class Capabilities:
         }
 
 
+def _version_tuple(text: str | None) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in text.split(".")) if text else None
+    except ValueError:
+        return None
+
+
 def detect(db) -> Capabilities:
     with db.connection() as conn:
         # The capabilities query must run before the version is known: it has one variant only.
@@ -121,7 +163,7 @@ def detect(db) -> Capabilities:
             max_connections=row["max_connections"], reserved_connections=row["reserved_connections"],
             extensions=row["extensions"] or {}, available=frozenset(row["available"] or []),
         )
-        if caps.pgss_schema and caps.pgss_loaded:
+        if caps.pgss_schema and caps.pgss_loaded and caps.supported and not caps.pgss_update_needed:
             try:
                 probe = run(conn, db.statement("pgss_probe", caps))[0]
             except psycopg.Error as exc:

@@ -159,7 +159,17 @@ def require_db() -> Database:
     if isinstance(found, Problem):
         show_problem(found)
         st.stop()
+    too_old = _version_warning(found)
+    if too_old:
+        st.warning(too_old, icon=":material/warning:")
     return found
+
+
+def _version_warning(db: Database) -> str | None:
+    try:
+        return db.capabilities.version_problem()
+    except Exception:  # noqa: BLE001 - detection failures are reported by the page's own queries
+        return None
 
 
 def require_pgss(db: Database) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from tests import servers
 from tests.conftest import make_db
+from tests.query_samples import SAMPLE_PARAMS
 
 
 def test_detects_server_and_pg_stat_statements(pg, fresh_db):
@@ -76,3 +77,43 @@ def test_role_without_stats_privilege_sees_hidden_texts(pg, fresh_url):
         assert "GRANT pg_monitor TO pgpulse_weak" in caps.privilege_note()
     finally:
         db.close()
+
+
+def test_extension_older_than_the_server_is_named_with_its_update(fresh_url):
+    """After a pg_upgrade the extension keeps its old version: the columns our queries read are missing."""
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute("DROP EXTENSION pg_stat_statements")
+        conn.execute("CREATE EXTENSION pg_stat_statements VERSION '1.9'")  # PostgreSQL 14's
+    db = make_db(fresh_url)
+    try:
+        caps = db.capabilities
+        assert not caps.has_pgss
+        assert "pg_stat_statements 1.9 in this database is older" in caps.pgss_problem()
+        assert "ALTER EXTENSION pg_stat_statements UPDATE;" in caps.pgss_problem()
+        with psycopg.connect(fresh_url, autocommit=True) as conn:
+            conn.execute("ALTER EXTENSION pg_stat_statements UPDATE")
+        caps = db.refresh_capabilities()
+        assert caps.has_pgss and caps.pgss_problem() is None
+        db.rows("statements_list", SAMPLE_PARAMS)  # the queries read it again
+    finally:
+        db.close()
+
+
+def test_a_server_older_than_15_is_told_so():
+    """No PostgreSQL 14 binaries exist on this machine: the sentence is checked on the detected figures."""
+    from dataclasses import replace
+
+    from lib.capabilities import Capabilities
+
+    base = Capabilities(version_num=150004, version="15.4", database="d", role="r", superuser=True,
+                        read_all_stats=True, monitor=True, replica=False, pgss_loaded=True,
+                        compute_query_id="auto", track_io_timing=False, max_connections=100,
+                        reserved_connections=3, extensions={"pg_stat_statements": {"schema": "public",
+                                                                                   "version": "1.10"}})
+    assert base.has_pgss and base.version_problem() is None
+    old = replace(base, version_num=140011, version="14.11", extensions={
+        "pg_stat_statements": {"schema": "public", "version": "1.9"}})
+    assert not old.has_pgss
+    assert old.version_problem().startswith("PostgreSQL 14.11 is older than pgpulse supports (15 and later")
+    assert old.pgss_problem() == old.version_problem()
+    assert replace(base, version_num=170002).pgss_update_needed == "1.11"  # 1.10 on a 17 server

@@ -62,4 +62,6 @@ def open_database(args: argparse.Namespace, progress_to_stderr: bool = True) -> 
     except Exception as exc:  # noqa: BLE001
         db.close()
         raise UsageError(describe(exc, config.display).line()) from None
+    if db.capabilities.version_problem():
+        print(f"pgpulse: warning: {db.capabilities.version_problem()}", file=sys.stderr)
     return db
