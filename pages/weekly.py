@@ -17,7 +17,9 @@ st.html("<style>.block-container{padding:2rem 2.5rem 0.5rem 2.5rem}"
         "[data-testid='stMetric']{padding:6px 10px}[data-testid='stMetricValue']{font-size:1.4rem}"
         "[data-testid='stMetricLabel'] p{font-size:0.78rem !important}"
         ".st-key-weekly-lists li,.st-key-weekly-lists p{font-size:0.86rem;margin-bottom:0.1rem}"
-        ".st-key-weekly-lists h3{font-size:0.95rem;padding:0.2rem 0}</style>")
+        ".st-key-weekly-lists h3{font-size:0.95rem;padding:0.2rem 0}"
+        # findings' titles (often a statement's text) one line each, so the review stays one screen
+        ".st-key-weekly-findings li{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}</style>")
 
 config = stbind.current_config()  # history needs no connection: it lives in pgpulse's store
 key = history_key(config)
@@ -113,8 +115,9 @@ with first:
            "Nothing new.")
 with second:
     st.markdown(f"### Findings: {len(review.findings_opened)} opened, {len(review.findings_resolved)} resolved")
-    bullet(([f":orange[opened] {f['title']}" for f in review.findings_opened]
-            + [f":green[resolved] {f['title']}" for f in review.findings_resolved])[:3], "No change.")
+    with st.container(key="weekly-findings"):
+        bullet(([f":orange[opened] {f['title']}" for f in review.findings_opened]
+                + [f":green[resolved] {f['title']}" for f in review.findings_resolved])[:3], "No change.")
 with third:
     st.markdown(f"### Actions taken: {len(review.actions)}")
     bullet([f"{present.day(a['at'])} {a['action'].replace('_', ' ')} `{(a['object'] or '').rsplit('.', 1)[-1]}` "

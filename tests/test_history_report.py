@@ -246,12 +246,13 @@ def test_weekly_page_is_one_screen_in_chromium(demo_history, tmp_path):
                       "Fastest growing tables", "leads_converted_client_id_idx"):
             assert words in body
         assert page.locator('[data-testid="stException"]').count() == 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "weekly.png"))  # before the asserts on its size, to see a failure
         last = page.get_by_text("Actions taken: 2").bounding_box()
         assert last["y"] + last["height"] < 900  # the last section is on screen
         scroller = page.locator('[data-testid="stMain"]')
-        assert scroller.evaluate("e => e.scrollHeight <= e.clientHeight + 2")  # nothing below the fold
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "weekly.png"))
+        assert scroller.evaluate("e => e.scrollHeight <= e.clientHeight + 2"), \
+            scroller.evaluate("e => [e.scrollHeight, e.clientHeight]")  # nothing below the fold
 
 
 def time_range_script():
