@@ -73,7 +73,7 @@ class Bouncer:
 
 
 def pgbouncer_path() -> str | None:
-    return shutil.which("pgbouncer") or next((p for p in ("/usr/sbin/pgbouncer",) if os.path.exists(p)), None)
+    return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")  # root's PATH may lack it
 
 
 def require_pgbouncer() -> None:

@@ -24,7 +24,7 @@ from lib.pgserver import free_port
 from lib.store import open_store
 from tests import servers
 from tests.bouncer import Bouncer, require_pgbouncer
-from tests.lockscene import LockScene, Session, wait_until
+from tests.lockscene import LockScene, Session, cancel_root_from_page, wait_until
 from tests.test_pages import APP
 
 BOB = runner.Actor(app_user="bob")
@@ -235,8 +235,9 @@ def test_pooler_flag_on_a_direct_connection_keeps_its_pooled_connection_clean(pg
         victim.close()
 
 
-def test_the_activity_page_cancels_a_blocker_through_pgbouncer(pg_servers, bouncers, monkeypatch):
-    """The user's path: Activity page on a pooler URL (`?pgbouncer=true`), Cancel, confirm, the result."""
+def test_the_activity_page_cancels_a_blocker_through_pgbouncer_and_maintenance_stays_refused(pg_servers, bouncers, monkeypatch):
+    """The user's path: Activity page on a pooler URL (`?pgbouncer=true`), Cancel, confirm, the result; the
+    Maintenance page still refuses the rest."""
     server = pg_servers["pg18"]  # the page needs one server, not each
     direct = servers.create_database(server)
     bounced = bouncers(server).url_for(direct.rsplit("/", 1)[1]) + "?pgbouncer=true"
@@ -254,19 +255,13 @@ def test_the_activity_page_cancels_a_blocker_through_pgbouncer(pg_servers, bounc
         shown = "\n".join(e.value for e in [*at.markdown, *at.code, *at.info, *at.error])
         assert f'pg_cancel_backend"({scene.root.pid})' in shown and POOLER_REFUSAL not in shown
         assert "goes through a transaction pooler" in shown  # the page knows it is behind one
-        run_now = next(b for b in at.button if (b.key or "").startswith("run:"))
-        assert not run_now.disabled
-        run_now.click().run()
-        wait_until(lambda: scene.root.finished() and scene.reader.finished() and scene.writer.finished(),
-                   what="the cancelled root and the sessions it blocked")
-
-        def result_shown() -> bool:
-            at.run()
-            assert not at.exception, [e.value for e in at.exception]
-            return any(f"cancel backend {scene.root.pid}: done" in s.value for s in at.success)
-
-        wait_until(result_shown, timeout=30, what="the run's result on the page")
+        cancel_root_from_page(at, scene)
         assert isinstance(scene.root.error, psycopg.errors.QueryCanceled) and scene.writer.error is None
+
+        at.switch_page("pages/maintenance.py").run()  # the rest stays refused there, and it says what runs
+        assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+        assert at.info[0].value == POOLER_REFUSAL
+        assert any(c.value.startswith("Cancel and terminate of a session still run here") for c in at.caption)
     finally:
         scene.close()
         stbind.settings.clear()
