@@ -99,7 +99,7 @@ def action_control(db, action: Action, *, finding: Finding | None = None, key: s
     key = key or action_key(db, action)
     st.session_state.setdefault(SPECS, {})[key] = (action, finding)
     run = st.session_state.get(RUNS, {}).get(key)
-    disabled = runner.disabled_reason(db) is not None
+    disabled = runner.disabled_reason(db, action.kind) is not None
     text = label or (f"SQL of {KIND_WORDS[action.kind]}" if disabled else f"{KIND_WORDS[action.kind]}…")
     st.button(text, key=f"open:{key}", on_click=open_dialog, args=(key,), disabled=run is not None and not run.is_final,
               icon=":material/content_copy:" if disabled else ":material/build:",

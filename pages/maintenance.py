@@ -42,6 +42,9 @@ st.title(f"Maintenance · {db.config.title}")
 disabled = runner.disabled_reason(db)
 if disabled:
     st.info(disabled, icon=":material/lock:")
+    if runner.disabled_reason(db, "cancel_backend") is None:  # behind a pooler with actions on
+        st.caption("Cancel and terminate of a session still run here: each is one function call in one "
+                   "transaction, which the pooler keeps on one server connection.")
 else:
     st.caption(f"Actions are enabled. Each waits at most {fmt_ms(db.thresholds.action_lock_timeout_ms)} for a lock, "
                "runs one at a time per object, and is written to the Audit log.")

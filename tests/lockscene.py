@@ -92,3 +92,20 @@ class LockScene:
     def close(self) -> None:
         for session in (self.root, self.reader, self.writer):
             session.close()
+
+
+def cancel_root_from_page(at, scene: LockScene) -> None:
+    """In an AppTest whose cancel confirmation for the scene's root is open: Run now, then wait for the
+    root and the sessions it blocked to end and for the run's result on the page."""
+    run_button = next(b for b in at.button if (b.key or "").startswith("run:"))
+    assert not run_button.disabled
+    run_button.click().run()
+    wait_until(lambda: scene.root.finished() and scene.reader.finished() and scene.writer.finished(),
+               what="the cancelled root and the sessions it blocked")
+
+    def result_shown() -> bool:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return any(f"cancel backend {scene.root.pid}: done" in s.value for s in at.success)
+
+    wait_until(result_shown, timeout=30, what="the run's result on the page")

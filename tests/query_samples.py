@@ -56,3 +56,7 @@ SAMPLE_PARAMS.update({
     "qualified_schemas": ["public"],
     "qualified_names": ["clients"],
 })
+SAMPLE_PARAMS.update({
+    # maint_xact_session.sql: the name an action's transaction shows behind a pooler
+    "application_name": "pgpulse: tests via app",
+})

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import stbind
 from tests.conftest import REPO
-from tests.lockscene import LockScene, wait_until
+from tests.lockscene import LockScene, cancel_root_from_page, wait_until
 from tests.receivers import WebhookReceiver
 
 APP = str(Path(REPO) / "app.py")
@@ -91,17 +91,7 @@ def test_done_when_the_tree_shows_the_root_it_is_cancelled_from_the_page_and_one
         at.button(key=f"cancel-root-{scene.root.pid}").click().run()
         shown = texts(at)  # the shared confirmation: exact SQL, and the session it would cancel
         assert f"pg_cancel_backend\"({scene.root.pid})" in shown and "LOCK TABLE" in shown
-        run_button = next(b for b in at.button if (b.key or "").startswith("run:"))
-        run_button.click().run()
-        wait_until(lambda: scene.root.finished() and scene.reader.finished() and scene.writer.finished(),
-                   what="the cancelled root and the sessions it blocked")
-
-        def result_shown() -> bool:
-            at.run()
-            assert not at.exception, [e.value for e in at.exception]
-            return any(f"cancel backend {scene.root.pid}: done" in s.value for s in at.success)
-
-        wait_until(result_shown, timeout=30, what="the run's result on the page")
+        cancel_root_from_page(at, scene)
         assert f"**pid {scene.root.pid}**" not in texts(at)
 
         # The audit log has it, in the format of every maintenance action.

@@ -6,7 +6,8 @@ Modules, one job each:
 - lock: the per-object advisory lock in the monitored database (one action per object at a time);
 - figures: before/after figures, the expected effect, the one-line result;
 - progress: pg_stat_progress_* of the running action;
-- runner: the safety sequence (execute / start in the background / cancel);
+- runner: the safety sequence (execute / start in the background / cancel); behind a transaction pooler
+  only a cancel or terminate runs, in one transaction;
 - audit: the audit log in pgpulse's store, CSV export, recreate a dropped index;
 - preview: what the confirmation dialog shows before anything runs;
 - routine: the guide's weekly VACUUM ANALYZE of the busiest tables, and its checks;

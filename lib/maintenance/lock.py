@@ -5,7 +5,10 @@ on a database share that database (stores may be one SQLite file per instance), 
 it by itself when the acting session dies (no stale lock after a crash), and pg_locks tells who holds
 it, so the second attempt is told who is running what. It is a session lock taken with
 pg_try_advisory_lock(int4, int4) on the action's own session: it never waits. The first key is
-pgpulse's namespace, the second a hash of the object (see precheck.Resolved.lock_scope).
+pgpulse's namespace, the second a hash of the object (see precheck.Resolved.lock_scope). Behind a
+transaction pooler a session lock would stay on a server connection other clients get next, so a cancel
+or terminate there takes the same key with pg_try_advisory_xact_lock inside its one transaction
+(`try_xact_lock`): released at its end, seen by `holder` and by every other pgpulse alike.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ def key(scope: str) -> dict[str, int]:
 
 def try_lock(reader: Reader, scope: str) -> bool:
     return bool(reader.one("maint_try_lock", key(scope))["locked"])
+
+
+def try_xact_lock(reader: Reader, scope: str) -> bool:
+    """The same lock for the current transaction only (the reader's connection must be in one)."""
+    return bool(reader.one("maint_try_xact_lock", key(scope))["locked"])
 
 
 def unlock(reader: Reader, scope: str) -> None:

@@ -38,7 +38,7 @@ class Preview:
 
 def preview(db, action: Action) -> Preview:
     display = f"{action.target_schema}.{action.target_name}" if action.target_schema else action.target_name
-    disabled = disabled_reason(db)
+    disabled = disabled_reason(db, action.kind)
     try:
         reader = Reader(db)
         resolved = resolve(reader, action, db.capabilities)

@@ -10,6 +10,12 @@ The order is the safety model:
 4. figures before; the audit row is written ("running"); the statement runs; figures after; an index
    left INVALID by a failed CONCURRENTLY build is reported with its cleanup action; the row is completed.
 
+Behind a transaction pooler each transaction may get another server connection, and a session-level
+setting or lock would stay on it for the next client: every action is refused there, except a cancel
+or terminate, which is one function call and runs in ONE transaction on a pooled connection (limits by
+SET LOCAL, pgpulse's lock by pg_try_advisory_xact_lock, the target checked again, the signal), with the
+same checks, audit row and figures.
+
 `execute` runs in the caller's thread; `start` runs it in a background thread and returns the
 ActionRun at once (the page reads its progress and may `cancel` it).
 """
@@ -34,11 +40,12 @@ from lib.maintenance import audit, figures, lock, precheck
 from lib.maintenance.hooks import snapshot_before_reset
 from lib.maintenance.precheck import INDEX_KINDS, Refused, Resolved, resolve
 from lib.maintenance.reader import Reader
-from lib.maintenance.target import KIND_WORDS, parse
+from lib.maintenance.target import BACKEND_FUNCTIONS, KIND_WORDS, parse
 from lib.store import Store
 
 FINAL = ("done", "failed", "refused", "cancelled")
 APP_NAME_BYTES = 63  # PostgreSQL truncates application_name there
+POOLER_SAFE = frozenset(BACKEND_FUNCTIONS)  # one function call in one transaction: fine behind a pooler
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ def execute(db, action: Action, store: Store, actor: Actor, *, typed_name: str |
     run.state = "running"
     try:
         _refuse_early(db, action, typed_name)
-        _run_on_session(db, run, store)
+        (_run_in_transaction if db.config.pooler else _run_on_session)(db, run, store)
     except Refused as exc:
         _finish(run, "refused", str(exc))
         _record(store, run)
@@ -139,13 +146,14 @@ def cancel(db, run: ActionRun) -> bool:
     return bool(row and row["cancelled"])
 
 
-def disabled_reason(db) -> str | None:
-    """Why no action may run on this database at all, or None. Needs no server."""
+def disabled_reason(db, kind: str | None = None) -> str | None:
+    """Why no action (of this kind, when given) may run on this database, or None. Needs no server.
+    Behind a transaction pooler only a cancel or terminate may run (see the module's note)."""
     if not db.config.actions_enabled:
         return (f"Actions are off for {db.config.title}: enable them with `actions = true` in its "
                 "[connections.<name>] section (PGPULSE_ACTIONS=1 for DATABASE_URL). The SQL can be copied "
                 "and run by hand.")
-    if db.config.pooler:
+    if db.config.pooler and kind not in POOLER_SAFE:
         return ("This connection goes through a transaction pooler, which cannot keep an action's "
                 "lock_timeout or its per-object lock: configure a direct connection (port 5432) with "
                 "actions = true for maintenance.")
@@ -154,7 +162,7 @@ def disabled_reason(db) -> str | None:
 
 def _refuse_early(db, action: Action, typed_name: str | None) -> None:
     """Refusals that need no server: nothing at all reaches the database for these."""
-    reason = disabled_reason(db)
+    reason = disabled_reason(db, action.kind)
     if reason:
         raise Refused(reason)
     if action.kind == "drop_index" and typed_name != action.target_name:
@@ -162,40 +170,24 @@ def _refuse_early(db, action: Action, typed_name: str | None) -> None:
 
 
 def _run_on_session(db, run: ActionRun, store: Store) -> None:
-    action, limits = run.action, db.thresholds
-    app_name = f"pgpulse: {run.actor.label} via {run.actor.client}".encode()[:APP_NAME_BYTES]
-    with db.dedicated_connection(application_name=app_name.decode(errors="ignore")) as conn:
+    action = run.action
+    with db.dedicated_connection(application_name=_app_name(run.actor)) as conn:
         notices: list[psycopg.errors.Diagnostic] = []
         conn.add_notice_handler(notices.append)
         reader = Reader(db, conn)
         # The action's limits hold from the start: reading sizes takes a share lock on the table too.
-        session = reader.one("maint_session", {"lock_timeout": f"{limits.action_lock_timeout_ms}ms",
-                                               "statement_timeout": f"{limits.action_statement_timeout_ms}ms"})
+        session = reader.one("maint_session", _limits(db.thresholds))
         run.db_role = db.capabilities.role
         resolved = None
         try:
-            resolved = resolve(reader, action, db.capabilities)
-            run.target_oid = resolved.oid
-            run.object_display = resolved.target.display
-            scope = resolved.lock_scope
-            if not lock.try_lock(reader, scope):
-                raise Refused("Not run: " + lock.holder(reader, scope))
+            resolved = _resolve(reader, run, db)
+            scope = _claim(reader, resolved, lock.try_lock)
             try:
                 resolved = resolve(reader, action, db.capabilities)  # again, now that no pgpulse peer acts
                 precheck.conflicts(resolved)
-                run.before = figures.capture(reader, resolved)
                 invalid_before = {r["oid"] for r in _invalid_indexes(reader, resolved)}
-                if action.kind == "reset_statements":
-                    run.notes.extend(filter(None, [snapshot_before_reset(db, store)]))
-                run.audit_id = audit.record_start(store, run)
-                if run.cancel_requested:
-                    raise Refused("Cancelled before it started.")
-                run.pid = session["pid"]
-                outcome, message, problem = _statement(reader, run, resolved, notices, limits.action_lock_timeout_ms)
-                run.pid = None
-                if action.kind in ("cancel_backend", "terminate_backend") and outcome == "done":
-                    _await_signal(reader, action.kind, resolved.target.pid, run.before.get("query_start"))
-                run.after = figures.capture(reader, resolved)
+                outcome, message, problem = _act(db, reader, run, resolved, store, notices, session["pid"])
+                _settle(reader, run, resolved, outcome)
                 if outcome != "done":
                     message = message or (problem.line() if problem else "")
                     run.cleanup = [actions.drop_index(r["schema"], r["name"])
@@ -212,9 +204,81 @@ def _run_on_session(db, run: ActionRun, store: Store) -> None:
                     lock.unlock(reader, scope)
         except pgerrors.LockNotAvailable:
             # Reading the figures waited for a lock someone holds: the action would have too.
-            text = _locked_text(reader, resolved, limits.action_lock_timeout_ms, action)
+            text = _locked_text(reader, resolved, db.thresholds.action_lock_timeout_ms, action)
             _finish(run, "failed", text, Problem("Object is locked", text, ""))
         _record(store, run)
+
+
+def _run_in_transaction(db, run: ActionRun, store: Store) -> None:
+    """A cancel or terminate behind a transaction pooler: limits, lock, the target's last check and the
+    signal in one transaction on a pooled connection, so nothing stays on the server connection. The
+    figures after are read once it has committed: pg_stat_activity is one snapshot per transaction."""
+    with db.connection() as conn:
+        notices: list[psycopg.errors.Diagnostic] = []
+        handler = notices.append
+        conn.add_notice_handler(handler)
+        try:
+            reader = Reader(db, conn)
+            run.db_role = db.capabilities.role
+            resolved = _resolve(reader, run, db)
+            with conn.transaction():  # a refusal rolls back; a failed call ends in COMMIT = ROLLBACK
+                session = reader.one("maint_xact_session",
+                                     _limits(db.thresholds) | {"application_name": _app_name(run.actor)})
+                _claim(reader, resolved, lock.try_xact_lock)
+                # Again, in this transaction's snapshot taken under the lock: the same pid AND backend_start.
+                resolved = resolve(reader, run.action, db.capabilities)
+                outcome, message, problem = _act(db, reader, run, resolved, store, notices, session["pid"])
+            _settle(reader, run, resolved, outcome)
+            _finish(run, outcome, message, problem)
+        finally:
+            conn.remove_notice_handler(handler)
+    _record(store, run)
+
+
+def _app_name(actor: Actor) -> str:
+    return f"pgpulse: {actor.label} via {actor.client}".encode()[:APP_NAME_BYTES].decode(errors="ignore")
+
+
+def _limits(limits) -> dict[str, str]:
+    return {"lock_timeout": f"{limits.action_lock_timeout_ms}ms",
+            "statement_timeout": f"{limits.action_statement_timeout_ms}ms"}
+
+
+def _resolve(reader: Reader, run: ActionRun, db) -> Resolved:
+    resolved = resolve(reader, run.action, db.capabilities)
+    run.target_oid = resolved.oid
+    run.object_display = resolved.target.display
+    return resolved
+
+
+def _claim(reader: Reader, resolved: Resolved, take) -> str:
+    """pgpulse's per-object lock (`take`: session or transaction lock), or Refused saying who holds it."""
+    scope = resolved.lock_scope
+    if not take(reader, scope):
+        raise Refused("Not run: " + lock.holder(reader, scope))
+    return scope
+
+
+def _act(db, reader: Reader, run: ActionRun, resolved: Resolved, store: Store, notices, pid: int
+         ) -> tuple[str, str, Problem | None]:
+    """Figures before, the audit row ("running"), then the statement itself."""
+    run.before = figures.capture(reader, resolved)
+    if run.action.kind == "reset_statements":
+        run.notes.extend(filter(None, [snapshot_before_reset(db, store)]))
+    run.audit_id = audit.record_start(store, run)
+    if run.cancel_requested:
+        raise Refused("Cancelled before it started.")
+    run.pid = pid
+    try:
+        return _statement(reader, run, resolved, notices, db.thresholds.action_lock_timeout_ms)
+    finally:
+        run.pid = None
+
+
+def _settle(reader: Reader, run: ActionRun, resolved: Resolved, outcome: str) -> None:
+    if run.action.kind in BACKEND_FUNCTIONS and outcome == "done":
+        _await_signal(reader, run.action.kind, resolved.target.pid, run.before.get("query_start"))
+    run.after = figures.capture(reader, resolved)
 
 
 def _statement(reader: Reader, run: ActionRun, resolved: Resolved, notices, lock_timeout_ms: int
@@ -222,7 +286,7 @@ def _statement(reader: Reader, run: ActionRun, resolved: Resolved, notices, lock
     action = run.action
     try:
         cursor = reader.conn.execute(action.sql)
-        signalled = cursor.fetchone()[0] if action.kind in ("cancel_backend", "terminate_backend") else True
+        signalled = cursor.fetchone()[0] if action.kind in BACKEND_FUNCTIONS else True
     except pgerrors.LockNotAvailable:
         text = _locked_text(reader, resolved, lock_timeout_ms, action)
         return "failed", text, Problem("Object is locked", text, "")
