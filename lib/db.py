@@ -46,11 +46,17 @@ class Database:
         return kwargs
 
     def _configure(self, conn: psycopg.Connection) -> None:
+        """The monitoring limits for the whole session. Not behind a transaction pooler: there a session
+        setting stays on the shared server connection and reaches other clients (see `connection`)."""
+        if not self.config.pooler:
+            self._set_limits(conn, local=False)
+
+    def _set_limits(self, conn: psycopg.Connection, local: bool) -> None:
         # set_config rather than SET so the values travel as parameters.
         conn.execute(
-            "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)"
+            "SELECT set_config('statement_timeout', %s, %s), set_config('lock_timeout', %s, %s)"
             + sqlfiles.TAIL,  # tagged like every statement of the app, so its lists leave it out
-            (f"{self.thresholds.statement_timeout_ms}ms", f"{self.thresholds.lock_timeout_ms}ms"),
+            (f"{self.thresholds.statement_timeout_ms}ms", local, f"{self.thresholds.lock_timeout_ms}ms", local),
         )
 
     def pool(self) -> ConnectionPool:
@@ -79,11 +85,19 @@ class Database:
             return DatabaseUnavailable(describe(exc, self.config.display))
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
+    def connection(self, own_transaction: bool = False) -> Iterator[psycopg.Connection]:
+        """A pooled autocommit connection with the monitoring limits. Behind a transaction pooler the
+        limits can only be transaction-local, so the block runs in one transaction that sets them first;
+        `own_transaction` leaves that to a caller that manages its transactions (and limits) itself."""
         pool = self.pool()
         try:
             with pool.connection() as conn:
-                yield conn
+                if self.config.pooler and not own_transaction:
+                    with conn.transaction():
+                        self._set_limits(conn, local=True)
+                        yield conn
+                else:
+                    yield conn
         except PoolTimeout:
             # The server went away: drop the pool, so the next call fails fast or reconnects afresh.
             self.close()
@@ -138,12 +152,14 @@ class Database:
         return sql.SQL(text).format(pgss=sql.Identifier(caps.pgss_schema or "public"), **schemas)
 
     def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        statement = self.statement(name)  # first: detecting capabilities takes a connection of its own
         with self.connection() as conn:
-            return run(conn, self.statement(name), params)
+            return run(conn, statement, params)
 
     def frame(self, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        statement = self.statement(name)
         with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(self.statement(name), dict(params or {}))
+            cur.execute(statement, dict(params or {}))
             columns = [c.name for c in cur.description or []]
             return pd.DataFrame(cur.fetchall(), columns=columns)
 

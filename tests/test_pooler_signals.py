@@ -25,6 +25,7 @@ from lib.store import open_store
 from tests import servers
 from tests.bouncer import Bouncer, require_pgbouncer
 from tests.lockscene import LockScene, Session, cancel_root_from_page, wait_until
+from tests.query_samples import SAMPLE_PARAMS
 from tests.test_pages import APP
 
 BOB = runner.Actor(app_user="bob")
@@ -266,3 +267,27 @@ def test_the_activity_page_cancels_a_blocker_through_pgbouncer_and_maintenance_s
         scene.close()
         stbind.settings.clear()
         st.cache_data.clear()
+
+
+def test_monitoring_through_pgbouncer_keeps_its_limits_to_its_own_transactions(through_bouncer):
+    """pgpulse's monitoring limits hold for its queries, and never stay on the pooler's shared server
+    connection, where they would reach the other applications' transactions."""
+    _direct, bounced = through_bouncer
+    config = DatabaseConfig(name="pooled", conninfo=bounced, source="test", pooler=True)
+    db = Database(config, dataclasses.replace(Thresholds(), statement_timeout_ms=7777, lock_timeout_ms=3333))
+    other = psycopg.connect(bounced, autocommit=True, prepare_threshold=None)
+    try:
+        before = server_state(other)
+        with db.connection() as conn:
+            inside = server_state(conn)
+        db.capabilities  # noqa: B018 - detection runs its queries
+        db.rows("statements_list", SAMPLE_PARAMS)
+        after = server_state(other)
+        assert (inside["statement_timeout"], inside["lock_timeout"]) == ("7777ms", "3333ms")
+        assert inside["pid"] == after["pid"]  # the bouncer's one server connection, shared by both clients
+        assert (after["statement_timeout"], after["lock_timeout"]) == (before["statement_timeout"],
+                                                                       before["lock_timeout"])
+        assert "7777ms" not in (after["statement_timeout"], after["lock_timeout"])
+    finally:
+        other.close()
+        db.close()

@@ -213,7 +213,7 @@ def _run_in_transaction(db, run: ActionRun, store: Store) -> None:
     """A cancel or terminate behind a transaction pooler: limits, lock, the target's last check and the
     signal in one transaction on a pooled connection, so nothing stays on the server connection. The
     figures after are read once it has committed: pg_stat_activity is one snapshot per transaction."""
-    with db.connection() as conn:
+    with db.connection(own_transaction=True) as conn:
         notices: list[psycopg.errors.Diagnostic] = []
         handler = notices.append
         conn.add_notice_handler(handler)
