@@ -50,7 +50,9 @@ def describe(exc: BaseException, where: str = "") -> Problem:
     if isinstance(exc, PoolTimeout):
         return Problem("Database unreachable", f"no connection to{target} could be made in time.",
                        "Check that the server is running and reachable, then reload the page.")
-    if isinstance(exc, psycopg.OperationalError) and not isinstance(exc, pgerrors.QueryCanceled):
+    # lock and statement timeouts are OperationalErrors too, but about an object, not the connection
+    if isinstance(exc, psycopg.OperationalError) and not isinstance(exc, (pgerrors.QueryCanceled,
+                                                                          pgerrors.LockNotAvailable)):
         if "password authentication failed" in low or "no password supplied" in low:
             return Problem("Wrong password", f"the server{target} refused the password ({first_line(exc)}).",
                            "Fix the password in .streamlit/secrets.toml, DATABASE_URL or ~/.pgpass.")

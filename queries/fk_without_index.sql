@@ -15,7 +15,10 @@ SELECT con.oid,
               ORDER BY k.pos)                                         AS columns,
        quote_ident(fn.nspname) || '.' || quote_ident(f.relname)       AS referenced_display,
        greatest(c.reltuples, 0)::float8                               AS table_rows,
-       pg_total_relation_size(c.oid)                                  AS table_bytes,
+       (c.relpages::bigint + coalesce(t.relpages, 0)
+        + coalesce((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                     WHERE i.indrelid = c.oid), 0)) * current_setting('block_size')::bigint
+                                                                      AS table_bytes,  -- catalog pages: no lock
        greatest(f.reltuples, 0)::float8                               AS referenced_rows,
        s.seq_scan,
        s.seq_tup_read,
@@ -23,6 +26,7 @@ SELECT con.oid,
   FROM pg_constraint con
   JOIN pg_class c ON c.oid = con.conrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
   JOIN pg_class f ON f.oid = con.confrelid
   JOIN pg_namespace fn ON fn.oid = f.relnamespace
   LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid

@@ -78,3 +78,31 @@ def test_server_stops_and_comes_back():
     finally:
         db.close()
         server.destroy()
+
+
+def test_a_table_locked_by_someone_else(fresh_url):
+    """A migration holds ACCESS EXCLUSIVE on a table: the catalog checks still report it (they read page
+    counts, not sizes that would wait for the lock), and what must wait says so in words."""
+    from lib.errors import describe
+    from lib.findings import CheckContext, run_checks
+
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute('CREATE TABLE "Parent" (id int UNIQUE); CREATE TABLE "Odd ""locked"" t" '
+                     '(parent_id int REFERENCES "Parent" (id), v text)')
+    migration = psycopg.connect(fresh_url)
+    migration.execute('LOCK TABLE "Odd ""locked"" t" IN ACCESS EXCLUSIVE MODE')
+    db = make_db(fresh_url)
+    try:
+        run = run_checks(CheckContext(db, db.thresholds), only=["schema.no_primary_key", "indexes.fk_missing"])
+        assert run.errors == {}
+        objects = {(f.check, f.object) for f in run.findings}
+        assert ("schema.no_primary_key", 'public."Odd ""locked"" t"') in objects
+        assert any(check == "indexes.fk_missing" and "Odd" in obj for check, obj in objects)
+        with pytest.raises(psycopg.errors.LockNotAvailable) as waited:  # measuring it would have to wait
+            with db.connection() as conn:
+                conn.execute("""SELECT pg_total_relation_size('"Odd ""locked"" t"'::regclass)""")
+        problem = describe(waited.value)
+        assert problem.title == "Object is locked" and "Activity page" in problem.hint
+    finally:
+        migration.close()
+        db.close()
