@@ -15,8 +15,17 @@ class UsageError(Exception):
     """Bad arguments or input: printed as one line on stderr, exit 2."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose bad-argument message is one line, like every other failure (subcommands too)."""
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("python -m lib").strip()
+        print(f"pgpulse: {command + ': ' if command else ''}{message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lib", description="pgpulse command line")
+    parser = Parser(prog="python -m lib", description="pgpulse command line")
     sub = parser.add_subparsers(dest="command", required=True)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
