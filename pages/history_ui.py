@@ -77,6 +77,17 @@ def database_growth_chart(db, days: int = 30, height: int = 220) -> None:
                     width="stretch", config={"displayModeBar": False})
 
 
+def table_growth(db, days: int) -> dict[tuple[str, str], float]:
+    """(schema, table) -> bytes grown over the last `days` days; empty (quietly) without two snapshots."""
+    store, _notice = history_store()
+    if store is None:
+        return {}
+    try:
+        return read.table_growth(store, history_key(db.config), days, time.time())
+    except Exception:  # noqa: BLE001 - the column is left out; the growth chart above says what failed
+        return {}
+
+
 def table_growth_chart(db, limit: int = 5, days: int = 30, height: int = 260) -> None:
     """Size over time of the tables that grew most in the last `days` days (for the Tables page)."""
     store = store_or_notice()

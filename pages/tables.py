@@ -15,6 +15,7 @@ caps = db.capabilities
 t = db.thresholds
 TREEMAP_COLORS = {"schema": "#eef2f8", "table": "#d5deeb", "heap": "#4c78a8", "indexes": "#f58518",
                   "TOAST": "#b279a2", "other": "#bab0ac"}
+GROWTH_DAYS = 7  # the All tables tab's growth column, from pgpulse's history
 
 
 @stbind.cached()
@@ -101,11 +102,16 @@ with tab_all:
     search, sort, schema = lists.controls("tables", tables.TABLE_SORTS, "Search schema.table",
                                           ("Schema", ["All schemas", *schemas["schema"]]))
     page = table_page(db, search, schema, sort, lists.page_number("tables"))
-    lists.table(page.rows, {
+    growth = history_ui.table_growth(db, GROWTH_DAYS)
+    rows = page.rows.assign(growth_bytes=[growth.get(key) for key in zip(page.rows["schema"], page.rows["name"],
+                                                                         strict=True)]) if growth else page.rows
+    lists.table(rows, {
         "display": lists.text_column("Table", width="medium"), "kind": lists.text_column("Kind"),
         "partitions": lists.count_column("Partitions"), "rows": lists.count_column("Rows (estimate)"),
         "total_bytes": lists.bytes_column("Total"), "heap_bytes": lists.bytes_column("Heap"),
         "index_bytes": lists.bytes_column("Indexes"), "toast_bytes": lists.bytes_column("TOAST"),
+        "growth_bytes": lists.bytes_column(f"Growth ({GROWTH_DAYS} days)", "Total size now against pgpulse's "
+                                           f"history {GROWTH_DAYS} days ago (or its first snapshot)."),
         "seq_scan": lists.count_column("Seq scans"),
         "seq_tup_read": lists.count_column("Rows read by seq scans", "Many rows read by sequential scans: the "
                                            "table wants an index for what its queries filter on."),
@@ -115,7 +121,9 @@ with tab_all:
         "heap_hit_ratio": lists.percent_column("Cache hits"),
     })
     lists.pager("tables", page, "tables")
-    st.caption("Growth over time appears here once pgpulse has collected size history.")
+    if not growth:
+        st.caption("A growth column appears here once pgpulse's history has two snapshots (the app takes one "
+                   f"every {db.thresholds.history_interval_s // 60} minutes while it runs).")
     st.subheader("Tables that want an index")
     lists.findings("f_seq", of("tables.seq_scans"), "No large table is read over and over by sequential scans.")
 

@@ -187,6 +187,20 @@ def test_weekly_page_shows_the_review(demo_history, app_env):
     assert at.query_params["week"] == last_full_week().label  # a shareable URL
 
 
+def test_tables_page_shows_each_tables_growth(demo_history, app_env):
+    url, path, _store, _ = demo_history
+    app_env(url, str(path))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/tables.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    listed = next(d.value for d in at.dataframe if "growth_bytes" in d.value.columns)
+    growth = dict(zip(listed["display"], listed["growth_bytes"], strict=True))
+    assert growth["public.payments"] > 0  # the demo history grows payments every day
+    assert all(g == g for g in growth.values())  # every table listed is in the history (no NaN)
+    assert not any("A growth column appears here" in c.value for c in at.caption)
+
+
 def test_pages_work_without_a_history_store(demo_history, app_env):
     url, *_ = demo_history
     app_env(url, "/proc/pgpulse-no-such-place/h.db")

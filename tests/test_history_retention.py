@@ -138,3 +138,30 @@ def test_lease_on_a_postgres_store(fresh_url):
     finally:
         first.close()
         second.close()
+
+
+def test_table_growth_over_the_last_days(pg_servers, tmp_path):
+    url = servers.create_database(pg_servers["pg18"])
+    table = '"Grow ""n"" t"'
+    size = f"SELECT pg_total_relation_size('public.{table}'::regclass)"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE public.{table} (v text)")
+        conn.execute(f"INSERT INTO public.{table} SELECT repeat('x', 100) FROM generate_series(1, 1000)")
+        before = conn.execute(size).fetchone()[0]
+    db = make_db(url, name="g")
+    store = Store(tmp_path / "history.db")
+    try:
+        take_snapshot(db, store, "g", at=DAY0, force=True, compact=False)
+        assert read.table_growth(store, "g", 7, now=DAY0 + 60) == {}  # one snapshot: no growth yet
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"INSERT INTO public.{table} SELECT repeat('y', 500) FROM generate_series(1, 20000)")
+            after = conn.execute(size).fetchone()[0]
+        take_snapshot(db, store, "g", at=DAY0 + 86400, force=True, compact=False)
+        growth = read.table_growth(store, "g", 7, now=DAY0 + 86400 + 60)
+        assert growth[("public", 'Grow "n" t')] == after - before > 10_000_000
+        # the window starts at the last snapshot before it; one that holds no new snapshot shows no growth
+        assert read.table_growth(store, "g", 0.5, now=DAY0 + 86400 + 60)[("public", 'Grow "n" t')] == after - before
+        assert read.table_growth(store, "g", 30 / 86400, now=DAY0 + 86400 + 60) == {}
+    finally:
+        store.close()
+        db.close()

@@ -152,3 +152,19 @@ def all_relations(store, database: str) -> dict[int, dict]:
     rows = store.query("SELECT id, relid, kind, schema_name, name, table_relid, is_unique, is_primary, first_seen, "
                        "dropped_at FROM hist_relation WHERE database = :db", {"db": database})
     return {r["id"]: r for r in rows}
+
+
+def table_growth(store, database: str, days: float, now: float) -> dict[tuple[str, str], float]:
+    """(schema, table) -> bytes grown over the last `days` (or since history began, when later).
+    Empty with fewer than two snapshots in that span: growth needs two points."""
+    first = coverage(store, database)["first"]
+    if first is None:
+        return {}
+    start_at = max(now - days * 86400, first)
+    start = relations_at(store, database, start_at)
+    end = relations_at(store, database, now)
+    if not start or snapshot_at(store, database, now)["at"] <= start_at:
+        return {}
+    was = {r["relid"]: r["size_bytes"] for r in start.values() if r["kind"] == "table"}
+    return {(r["schema_name"], r["name"]): r["size_bytes"] - was.get(r["relid"], 0)
+            for r in end.values() if r["kind"] == "table"}
