@@ -169,13 +169,19 @@ def app_env(monkeypatch):
     stbind.settings.clear()
 
 
-def test_weekly_page_shows_the_review(demo_history, app_env):
+def page_with_history(demo_history, app_env, page: str) -> AppTest:
+    """`page` through app.py, on the demo content with its demo history."""
     url, path, _store, _ = demo_history
     app_env(url, str(path))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/weekly.py").run()
+    at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_weekly_page_shows_the_review(demo_history, app_env):
+    at = page_with_history(demo_history, app_env, "pages/weekly.py")
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value == f"Weekly review · {last_full_week().label}"
     assert [m.label for m in at.metric] == ["Database size", "Query time", "Calls", "Mean latency",
@@ -188,12 +194,7 @@ def test_weekly_page_shows_the_review(demo_history, app_env):
 
 
 def test_tables_page_shows_each_tables_growth(demo_history, app_env):
-    url, path, _store, _ = demo_history
-    app_env(url, str(path))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/tables.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = page_with_history(demo_history, app_env, "pages/tables.py")
     listed = next(d.value for d in at.dataframe if "growth_bytes" in d.value.columns)
     growth = dict(zip(listed["display"], listed["growth_bytes"], strict=True))
     assert growth["public.payments"] > 0  # the demo history grows payments every day
