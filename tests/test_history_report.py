@@ -294,3 +294,20 @@ def test_time_range_for_statement_lists(demo_history, app_env):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(m.value.endswith(" statements") and not m.value.startswith("0 ") for m in at.markdown)
+
+
+def test_snapshot_with_the_apps_own_url_shares_the_apps_history(fresh_url, tmp_path):
+    """`snapshot --dsn $DATABASE_URL` beside the app files under the app's name for that database
+    ("env"), so one history and one snapshot per interval, not two."""
+    store_path = tmp_path / "history.db"
+    env = {"DATABASE_URL": fresh_url, "PGPULSE_STORE_URL": str(store_path)}
+    done = run_cli("snapshot", "--dsn", fresh_url, "--force", env=env)
+    assert done.returncode == 0, done.stderr
+    alone = run_cli("snapshot", "--dsn", fresh_url, "--force", env={"PGPULSE_STORE_URL": str(store_path)})
+    assert alone.returncode == 0, alone.stderr  # no configured database with that URL: filed by its target
+    store = Store(store_path)
+    try:
+        names = [r["database"] for r in store.query("SELECT database FROM hist_snapshot ORDER BY id")]
+    finally:
+        store.close()
+    assert names[0] == "env" and names[1].startswith("postgres@127.0.0.1:") and len(names) == 2

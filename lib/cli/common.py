@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 
 from lib.cli import UsageError
 from lib.config import (
@@ -37,6 +38,10 @@ def open_database(args: argparse.Namespace, progress_to_stderr: bool = True) -> 
             config = DatabaseConfig(name="dsn", conninfo=validated(url, "--dsn"), source="--dsn",
                                     pooler=is_pooler(url, flagged),
                                     actions_enabled=os.environ.get("PGPULSE_ACTIONS") == "1")
+            # The same target as a configured database is that database (its history, its options):
+            # `snapshot --dsn $DATABASE_URL` beside the app must not start a second history.
+            config = next((replace(c, conninfo=config.conninfo) for c in settings.databases
+                           if not c.embedded and c.display == config.display), config)
         else:
             name = args.db or settings.databases[0].name
             config = settings.database(name)
