@@ -230,3 +230,50 @@ def test_progress_of_a_running_create_index_is_visible(fresh_url):
         scene.close()
         builder.finished(30)
         builder.close()
+
+
+def test_idle_connections_that_dominate_are_a_finding_and_pooling_advice(fresh_url):
+    """Twelve connections opened and left idle: the idle-connections finding and the guide's pool size."""
+    from lib import pooling
+
+    idle = [psycopg.connect(fresh_url, autocommit=True, application_name="lazy-pool") for _ in range(12)]
+    for conn in idle:
+        conn.execute("SELECT 1")
+    db = database(fresh_url, cpu_cores=4, spindles=1)
+    try:
+        found = run_checks(CheckContext(db, db.thresholds), ["connections.idle"])
+        assert not found.errors
+        [finding] = found.findings
+        assert finding.severity == Severity.WARNING and finding.evidence["idle"] >= 12
+        assert finding.evidence["idle_ratio"] > 0.5
+        advice = pooling.advise(activity.collect(db), db.config.pooler, 4, 1)
+        assert advice.recommended_pool == 9 and advice.idle >= 12
+        lines = advice.lines(0.5, 10)
+        assert lines[0] == "Recommended pool size: 4 cores × 2 + 1 spindle(s) = **9** server connections doing work at once."
+        assert any(line.startswith(f"{advice.idle} of {advice.clients} client connections are idle") for line in lines)
+        assert any("not through a transaction pooler" in line for line in lines)
+        # the same sessions under a higher minimum: no finding
+        quiet = database(fresh_url, idle_connections_min=10_000)
+        try:
+            assert run_checks(CheckContext(quiet, quiet.thresholds), ["connections.idle"]).findings == []
+        finally:
+            quiet.close()
+    finally:
+        db.close()
+        for conn in idle:
+            conn.close()
+
+
+def test_pooling_advice_without_cores_asks_for_them():
+    advice = pooling_advice(cores=None, active=30, idle=0, clients=30)
+    assert advice.recommended_pool is None
+    assert advice.lines(0.5, 10)[0].startswith("Enter the server's CPU cores")
+    busy = pooling_advice(cores=2, active=30, idle=0, clients=30)
+    assert "30 sessions are active now, more than 5" in busy.lines(0.5, 10)[1]
+
+
+def pooling_advice(cores, active, idle, clients):
+    from lib.pooling import PoolingAdvice
+
+    return PoolingAdvice(cores=cores, spindles=1, pooler=True, clients=clients, active=active, idle=idle,
+                         idle_in_transaction=0, usable=97)

@@ -92,3 +92,12 @@ def test_a_well_configured_database_has_no_setting_warnings(fresh_db):
     result = run_checks(CheckContext(fresh_db, fresh_db.thresholds), ["settings."])
     assert not result.errors
     assert all(f.severity <= Severity.INFO for f in result.findings), [f.title for f in result.findings]
+
+
+def test_random_page_cost_at_its_default_is_an_info_with_the_ssd_value(fresh_db):
+    """A fresh database keeps PostgreSQL's default random_page_cost = 4, meant for spinning disks."""
+    found = {f.check: f for f in run_checks(CheckContext(fresh_db, fresh_db.thresholds),
+                                            ["settings.random_page_cost"]).findings}
+    cost = found["settings.random_page_cost"]
+    assert cost.severity == Severity.INFO and cost.evidence["random_page_cost"] == 4
+    assert cost.evidence["source"] and "SET random_page_cost = 1.1" in cost.recommendation
