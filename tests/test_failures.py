@@ -48,6 +48,27 @@ def test_wrong_password_never_shows_the_password(role_with_password):
     assert "wrong-pw-123" not in done.stderr + done.stdout
 
 
+def test_wrong_password_in_the_app_is_a_banner_without_the_password(role_with_password, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from lib import stbind
+    from tests.test_pages import APP
+
+    monkeypatch.setenv("DATABASE_URL", role_with_password.url_for("postgres", "pgpulse_pw", "wrong-pw-123"))
+    stbind.settings.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception and not at.metric
+        assert any(e.value.startswith("**Wrong password**") or "Wrong password" in e.value for e in at.error)
+        shown = [e.value for kind in (at.error, at.markdown, at.caption, at.info, at.warning) for e in kind]
+        assert shown and not any("wrong-pw-123" in text for text in shown)
+        at.switch_page("pages/slow_queries.py").run()
+        assert not at.exception and any("Wrong password" in e.value for e in at.error)
+    finally:
+        stbind.settings.clear()
+
+
 def test_unknown_database(pg):
     done = cli("check", "--dsn", pg.url_for("no_such_db"))
     assert_one_clear_line(done, "Unknown database", "no_such_db")
