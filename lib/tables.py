@@ -29,6 +29,7 @@ TABLE_SORTS = {
     "Dead ratio": "dead_ratio",
     "Cache misses": "heap_blks_read",
     "Transaction ID age": "xid_age",
+    "Longest since a vacuum": "vacuum_age",
     "Name": "name",
 }
 HEALTH_SORTS = {

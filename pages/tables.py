@@ -156,6 +156,11 @@ with tab_vacuum:
                    "Autovacuum is on for every table and every table with data has statistics.")
     search, sort, _ = lists.controls("health", tables.HEALTH_SORTS, "Search schema.table")
     page = health_page(db, search, sort, lists.page_number("health"), lists.FINDINGS_PER_PAGE * 2)
+    if not page.rows.empty and not search:
+        first = page.rows.iloc[0]
+        st.caption(f"{fmt_count(first['never_vacuumed_total'])} of {fmt_count(page.total)} tables never vacuumed "
+                   f"and {fmt_count(first['never_analyzed_total'])} never analyzed, as far as the statistics "
+                   "remember (since their last reset); sort by “Longest since a vacuum” to list them first.")
     lists.table(page.rows, {
         "display": lists.text_column("Table", width="medium"), "next_autovacuum": lists.text_column(
             "Next autovacuum", width="large"),

@@ -107,7 +107,11 @@ WITH conf AS (
             OR j.xid_age >= %(xid_age)s::bigint
             OR (j.rows_per_seq_scan >= %(seq_min_rows)s::float8 AND j.seq_scan >= %(seq_min_scans)s::bigint))
 )
-SELECT r.*, count(*) OVER () AS total
+SELECT r.*,
+       r.last_vacuum IS NULL AND r.last_autovacuum IS NULL                         AS never_vacuumed,
+       count(*) FILTER (WHERE r.last_vacuum IS NULL AND r.last_autovacuum IS NULL) OVER () AS never_vacuumed_total,
+       count(*) FILTER (WHERE r.last_analyze IS NULL AND r.last_autoanalyze IS NULL) OVER () AS never_analyzed_total,
+       count(*) OVER () AS total
   FROM ranked r
  ORDER BY CASE %(sort)s::text
               WHEN 'fire_progress' THEN r.fire_progress
@@ -115,6 +119,9 @@ SELECT r.*, count(*) OVER () AS total
               WHEN 'dead_tup' THEN r.n_dead_tup::float8
               WHEN 'xid_age' THEN r.xid_age::float8
               WHEN 'seq_tup_read' THEN r.seq_tup_read::float8
+              -- never vacuumed first (as far as the statistics remember), then the longest ago
+              WHEN 'vacuum_age' THEN coalesce(extract(epoch FROM now() - greatest(r.last_vacuum, r.last_autovacuum)),
+                                              'Infinity')::float8
           END DESC NULLS LAST,
           r.schema, r.name
  LIMIT %(limit)s OFFSET %(offset)s

@@ -96,3 +96,32 @@ def test_next_autovacuum_from_settings_and_storage_parameters(fresh_url):
     # 1,000 inserts since the table was last vacuumed, against 1000 + 0.2 x 1000.
     assert plain["insert_threshold"] == 1200
     assert vacuum.next_autovacuum({**plain, "autovacuum_enabled": True}) == "insert vacuum after 200 more inserted rows"
+
+
+def test_tables_never_vacuumed_come_first_and_are_counted(fresh_url):
+    from tests.lockscene import wait_until
+
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        for name in ('"Never ""v"" t"', "vacuumed", "analyzed_only"):
+            conn.execute(f"CREATE TABLE {name} (id int) WITH (autovacuum_enabled = off)")
+            conn.execute(f"INSERT INTO {name} SELECT generate_series(1, 100)")
+        conn.execute("VACUUM vacuumed")
+        conn.execute("ANALYZE analyzed_only")
+        conn.execute("SELECT pg_stat_force_next_flush()")
+
+        def counted() -> bool:
+            return conn.execute("SELECT count(*) FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL "
+                                "OR last_analyze IS NOT NULL").fetchone()[0] == 2
+        wait_until(counted, what="the vacuum and analyze to reach the statistics")
+    db = make_db(fresh_url)
+    try:
+        page = tables.health_page(db, sort="vacuum_age")
+        names = list(page.rows["name"])
+        assert names[-1] == "vacuumed" and set(names[:2]) == {'Never "v" t', "analyzed_only"}
+        assert dict(zip(names, page.rows["never_vacuumed"], strict=True)) == {
+            'Never "v" t': True, "analyzed_only": True, "vacuumed": False}
+        first = page.rows.iloc[0]
+        # never vacuumed: the first two; never analyzed: 'Never "v" t' and the plain VACUUM's table
+        assert (first["never_vacuumed_total"], first["never_analyzed_total"]) == (2, 2)
+    finally:
+        db.close()
