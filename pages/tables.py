@@ -8,7 +8,7 @@ from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_pct
 from pages import history_ui
 from pages.common import metric
-from pages.parts import lists
+from pages.parts import lists, row_actions
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -105,7 +105,7 @@ with tab_all:
     growth = history_ui.table_growth(db, GROWTH_DAYS)
     rows = page.rows.assign(growth_bytes=[growth.get(key) for key in zip(page.rows["schema"], page.rows["name"],
                                                                          strict=True)]) if growth else page.rows
-    lists.table(rows, {
+    picked = lists.table(rows, {
         "display": lists.text_column("Table", width="medium"), "kind": lists.text_column("Kind"),
         "partitions": lists.count_column("Partitions"), "rows": lists.count_column("Rows (estimate)"),
         "total_bytes": lists.bytes_column("Total"), "heap_bytes": lists.bytes_column("Heap"),
@@ -119,8 +119,9 @@ with tab_all:
         "updates": lists.count_column("Updates"), "deletes": lists.count_column("Deletes"),
         "hot_ratio": lists.percent_column("HOT updates", "Updates that touched no index (cheaper)."),
         "heap_hit_ratio": lists.percent_column("Cache hits"),
-    })
+    }, key="tables_list")
     lists.pager("tables", page, "tables")
+    row_actions.for_table(db, "tables", picked)
     if not growth:
         st.caption("A growth column appears here once pgpulse's history has two snapshots (the app takes one "
                    f"every {db.thresholds.history_interval_s // 60} minutes while it runs).")
@@ -156,14 +157,15 @@ with tab_vacuum:
                    "Autovacuum is on for every table and every table with data has statistics.")
     search, sort, _ = lists.controls("health", tables.HEALTH_SORTS, "Search schema.table")
     page = health_page(db, search, sort, lists.page_number("health"), lists.FINDINGS_PER_PAGE * 2)
-    lists.table(page.rows, {
+    picked = lists.table(page.rows, {
         "display": lists.text_column("Table", width="medium"), "next_autovacuum": lists.text_column(
             "Next autovacuum", width="large"),
         "n_dead_tup": lists.count_column("Dead rows"), "dead_ratio": lists.percent_column("Dead share"),
         "last_vacuum": lists.when_column("Vacuum"), "last_autovacuum": lists.when_column("Autovacuum"),
         "last_analyze": lists.when_column("Analyze"), "last_autoanalyze": lists.when_column("Autoanalyze"),
-    })
+    }, key="health_list")
     lists.pager("health", page, "tables")
+    row_actions.for_table(db, "health", picked)
 
 with tab_xid:
     metric(st.columns(3)[0], "Database transaction ID age", fmt_count(conf["xid_age"]),
