@@ -121,10 +121,10 @@ with tab_all:
         "heap_hit_ratio": lists.percent_column("Cache hits"),
     }, key="tables_list")
     lists.pager("tables", page, "tables")
-    row_actions.for_table(db, "tables", picked)
     if not growth:
         st.caption("A growth column appears here once pgpulse's history has two snapshots (the app takes one "
                    f"every {db.thresholds.history_interval_s // 60} minutes while it runs).")
+    row_actions.for_table(db, "tables", picked)
     st.subheader("Tables that want an index")
     lists.findings("f_seq", of("tables.seq_scans"), "No large table is read over and over by sequential scans.")
 
