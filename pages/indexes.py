@@ -153,5 +153,5 @@ with tabs[6]:
         "is_unique": st.column_config.CheckboxColumn("Unique"), "is_valid": st.column_config.CheckboxColumn("Valid"),
     }, key="indexes_list")
     lists.pager("indexes", page, "indexes")
-    row_actions.for_index(db, "indexes", picked)
     st.caption(f"Scans are counted since the statistics began, {fmt_age(began)}.")
+    row_actions.for_index(db, "indexes", picked)

@@ -50,3 +50,24 @@ def test_clicking_a_table_row_shows_its_actions(browser, app_url, odd):  # noqa:
     page.screenshot(path=str(SHOTS / "tables-row-actions-confirm.png"))
     assert vacuums(odd)['Odd "T"; x'] == 0  # nothing runs before the confirmation
     page.close()
+
+
+def test_clicking_an_index_row_offers_reindex_and_drop(browser, app_url):  # noqa: F811 - the imported fixture
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(app_url)
+    page.get_by_text("Audit log", exact=True).wait_for(timeout=60_000)
+    page.get_by_role("link", name="Indexes", exact=True).click()
+    page.get_by_role("tab", name="All indexes").click()
+    page.get_by_text("Select a row").first.wait_for(timeout=60_000)
+    grid = page.locator('[data-testid="stDataFrame"]').last
+    grid.scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX + ROW_PX / 2)  # the largest index first
+    page.get_by_text("REINDEX INDEX CONCURRENTLY").first.wait_for(timeout=30_000)
+    page.get_by_text("DROP INDEX CONCURRENTLY").first.wait_for(timeout=30_000)  # a plain index: droppable
+    page.get_by_text("Actions on").first.scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(SHOTS / "indexes-row-actions.png"))
+    page.close()
