@@ -77,15 +77,18 @@ def database_growth_chart(db, days: int = 30, height: int = 220) -> None:
                     width="stretch", config={"displayModeBar": False})
 
 
-def table_growth(db, days: int) -> dict[tuple[str, str], float]:
-    """(schema, table) -> bytes grown over the last `days` days; empty (quietly) without two snapshots."""
+def with_table_growth(db, rows, days: int):
+    """(rows with a `growth_bytes` column over the last `days` days, True), or (rows, False) while
+    history has fewer than two snapshots. Rows need `schema` and `name`."""
     store, _notice = history_store()
-    if store is None:
-        return {}
     try:
-        return read.table_growth(store, history_key(db.config), days, time.time())
+        growth = read.table_growth(store, history_key(db.config), days, time.time()) if store else {}
     except Exception:  # noqa: BLE001 - the column is left out; the growth chart above says what failed
-        return {}
+        growth = {}
+    if not growth:
+        return rows, False
+    keys = zip(rows["schema"], rows["name"], strict=True)
+    return rows.assign(growth_bytes=[growth.get(key) for key in keys]), True
 
 
 def table_growth_chart(db, limit: int = 5, days: int = 30, height: int = 260) -> None:

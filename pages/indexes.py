@@ -7,7 +7,7 @@ from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_pct
 from lib.paging import Page
 from pages.common import metric
-from pages.parts import lists
+from pages.parts import lists, row_actions
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -144,13 +144,14 @@ with tabs[5]:
 with tabs[6]:
     search, sort, _ = lists.controls("indexes", indexes.INDEX_SORTS, "Search schema.index or schema.table")
     page = stbind.guarded(lambda: details(db, search, sort, lists.page_number("indexes"))) or Page.cut(cat, 1)
-    lists.table(page.rows, {
+    picked = lists.table(page.rows, {
         "display": lists.text_column("Index", width="medium"), "table_display": lists.text_column("Table"),
         "method": lists.text_column("Method"), "index_bytes": lists.bytes_column("Size"),
         "size_ratio": lists.percent_column("Of its table", "Index size against its table's heap."),
         "idx_scan": lists.count_column("Scans"), "last_idx_scan": lists.when_column("Last scan"),
         "hit_ratio": lists.percent_column("Cache hits"), "index_writes": lists.count_column("Writes"),
         "is_unique": st.column_config.CheckboxColumn("Unique"), "is_valid": st.column_config.CheckboxColumn("Valid"),
-    })
+    }, key="indexes_list")
     lists.pager("indexes", page, "indexes")
     st.caption(f"Scans are counted since the statistics began, {fmt_age(began)}.")
+    row_actions.for_index(db, "indexes", picked)

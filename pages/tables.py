@@ -8,7 +8,7 @@ from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_pct
 from pages import history_ui
 from pages.common import metric
-from pages.parts import lists
+from pages.parts import lists, row_actions
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -102,10 +102,8 @@ with tab_all:
     search, sort, schema = lists.controls("tables", tables.TABLE_SORTS, "Search schema.table",
                                           ("Schema", ["All schemas", *schemas["schema"]]))
     page = table_page(db, search, schema, sort, lists.page_number("tables"))
-    growth = history_ui.table_growth(db, GROWTH_DAYS)
-    rows = page.rows.assign(growth_bytes=[growth.get(key) for key in zip(page.rows["schema"], page.rows["name"],
-                                                                         strict=True)]) if growth else page.rows
-    lists.table(rows, {
+    rows, growth = history_ui.with_table_growth(db, page.rows, GROWTH_DAYS)
+    picked = lists.table(rows, {
         "display": lists.text_column("Table", width="medium"), "kind": lists.text_column("Kind"),
         "partitions": lists.count_column("Partitions"), "rows": lists.count_column("Rows (estimate)"),
         "total_bytes": lists.bytes_column("Total"), "heap_bytes": lists.bytes_column("Heap"),
@@ -119,11 +117,12 @@ with tab_all:
         "updates": lists.count_column("Updates"), "deletes": lists.count_column("Deletes"),
         "hot_ratio": lists.percent_column("HOT updates", "Updates that touched no index (cheaper)."),
         "heap_hit_ratio": lists.percent_column("Cache hits"),
-    })
+    }, key="tables_list")
     lists.pager("tables", page, "tables")
     if not growth:
         st.caption("A growth column appears here once pgpulse's history has two snapshots (the app takes one "
                    f"every {db.thresholds.history_interval_s // 60} minutes while it runs).")
+    row_actions.for_table(db, "tables", picked)
     st.subheader("Tables that want an index")
     lists.findings("f_seq", of("tables.seq_scans"), "No large table is read over and over by sequential scans.")
 
@@ -161,14 +160,15 @@ with tab_vacuum:
         st.caption(f"{fmt_count(first['never_vacuumed_total'])} of {fmt_count(page.total)} tables never vacuumed "
                    f"and {fmt_count(first['never_analyzed_total'])} never analyzed, as far as the statistics "
                    "remember (since their last reset); sort by “Longest since a vacuum” to list them first.")
-    lists.table(page.rows, {
+    picked = lists.table(page.rows, {
         "display": lists.text_column("Table", width="medium"), "next_autovacuum": lists.text_column(
             "Next autovacuum", width="large"),
         "n_dead_tup": lists.count_column("Dead rows"), "dead_ratio": lists.percent_column("Dead share"),
         "last_vacuum": lists.when_column("Vacuum"), "last_autovacuum": lists.when_column("Autovacuum"),
         "last_analyze": lists.when_column("Analyze"), "last_autoanalyze": lists.when_column("Autoanalyze"),
-    })
+    }, key="health_list")
     lists.pager("health", page, "tables")
+    row_actions.for_table(db, "health", picked)
 
 with tab_xid:
     metric(st.columns(3)[0], "Database transaction ID age", fmt_count(conf["xid_age"]),

@@ -79,11 +79,37 @@ def text_column(label: str, help: str | None = None, width: str | None = None):
     return st.column_config.TextColumn(label, help=help, width=width)
 
 
-def table(frame: pd.DataFrame, columns: dict, height: int | None = None) -> None:
-    """Show the given columns of a frame, each with its column config, in this order."""
+def table(frame: pd.DataFrame, columns: dict, height: int | None = None, key: str | None = None) -> dict | None:
+    """Show the given columns of a frame, each with its column config, in this order. With a `key`, a row can
+    be picked (the frame needs an "oid" column): the picked row is returned as a dict, or None."""
     shown = [c for c in columns if c in frame.columns]
-    st.dataframe(frame[shown], column_config={c: columns[c] for c in shown}, hide_index=True,
-                 width="stretch", height=height or "auto")
+    picking = {}
+    if key is not None:
+        _follow(key, frame)
+        picking = {"key": key, "on_select": "rerun", "selection_mode": "single-row"}
+    event = st.dataframe(frame[shown], column_config={c: columns[c] for c in shown}, hide_index=True,
+                         width="stretch", height=height or "auto", **picking)
+    if key is None:
+        return None
+    rows = event.selection.rows
+    return frame.iloc[rows[0]].to_dict() if rows and rows[0] < len(frame) else None
+
+
+def _follow(key: str, frame: pd.DataFrame) -> None:
+    """Keep the pick on the same object (by oid) when the rows change under it: Streamlit's selection is a
+    position, and a refresh after an action, a search or another page reorders the rows. An object no
+    longer listed is unpicked."""
+    seen = f"{key}_oids"
+    before, oids = st.session_state.get(seen), [int(o) for o in frame.get("oid", [])]
+    st.session_state[seen] = oids  # what the reader sees, so what the next selection's position means
+    state = st.session_state.get(key)
+    rows = list(state["selection"]["rows"]) if state else []
+    if not rows or before is None:
+        return
+    picked = before[rows[0]] if rows[0] < len(before) else None
+    wanted = [oids.index(picked)] if picked in oids else []
+    if wanted != rows:
+        st.session_state[key] = {"selection": {"rows": wanted, "columns": [], "cells": []}}
 
 
 def findings(key: str, found: list[Finding], empty: str) -> None:
