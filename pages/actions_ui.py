@@ -213,7 +213,7 @@ def progress_line(db, run: runner.ActionRun) -> None:
     if seen is not None and seen.fraction is not None:
         st.progress(seen.fraction, text=f"{run.object_display} · {seen.text} · {fmt_ms(run.duration_ms)}")
     else:
-        st.info(f"{seen.text if seen else what}…", icon=":material/progress_activity:")
+        st.info(f"{seen.text} · {fmt_ms(run.duration_ms)}…" if seen else f"{what}…", icon=":material/progress_activity:")
 
 
 def result(db, key: str, run: runner.ActionRun) -> None:
