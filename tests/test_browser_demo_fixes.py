@@ -179,6 +179,9 @@ def test_demo_problems_fixed_from_the_browser_audited_and_undone(demo_copy, tmp_
         assert after_dead < dead
         assert figures["dead tuples"] == (f"{dead:,}", f"{after_dead:,}")
         assert figures["vacuum count"] == (str(vacuums), str(after_vacuums))
+        # The finding is gone, and the reader is still on the tab where it was (visible: not a hidden tab).
+        page.get_by_text("No table is over 20% dead tuples.").first.wait_for(timeout=WAIT)
+        expect(page.get_by_role("tab", name="Dead tuples & bloat")).to_have_attribute("aria-selected", "true")
         no_error(page)
         page.screenshot(path=str(SHOTS / "demo-fix-vacuum-done.png"))
 
