@@ -2,7 +2,8 @@
 
 Any page can offer a Finding's fix with `action_control(db, finding.action, finding=finding)`, and calls
 `runs_panel(db, shown=<the actions it draws>)` once near its top (a fixed finding disappears with its
-button; its result is then drawn there). Buttons inside a live fragment (the Activity page) call
+button; its result is then drawn there); pages of finding cards (pages.common.finding_card) pass
+`findings=<the findings whose cards they draw>` instead. Buttons inside a live fragment (the Activity page) call
 `request(db, action)` instead, and the page draws the dialog outside the fragment with `open_request(db)`. The
 dialog shows the exact SQL, the lock and what it blocks, the object's size and the expected effect;
 DROP INDEX asks for the index name. The action then runs in the background (lib.maintenance.runner)
@@ -52,13 +53,19 @@ def action_key(db, action: Action) -> str:
     return hashlib.sha1(f"{db.config.name}\n{action.sql}".encode()).hexdigest()[:12]
 
 
+def finding_key(db, finding: Finding) -> str:
+    """The key of a finding card's action: one per check, as two checks on one page may offer the same fix."""
+    return f"{action_key(db, finding.action)}-{finding.check}"
+
+
 def runs_panel(db, shown: Iterable[Action] = (), only: Iterable[Action] | None = None,
-               kinds: Iterable[str] | None = None) -> None:
-    """This session's runs on this database that the page does not draw next to their button (`shown`):
-    a fixed finding goes away with its button, its result must not. Pages call it once, near the top;
-    `only` limits it to the runs of those actions, `kinds` to actions of those kinds."""
+               kinds: Iterable[str] | None = None, findings: Iterable[Finding] = ()) -> None:
+    """This session's runs on this database that the page does not draw next to their button (`shown`,
+    and the cards of `findings`): a fixed finding goes away with its button, its result must not. Pages
+    call it once, near the top; `only` limits it to the runs of those actions, `kinds` to actions of those
+    kinds."""
     runs = st.session_state.get(RUNS, {})
-    skip = {action_key(db, a) for a in shown}
+    skip = {action_key(db, a) for a in shown} | {finding_key(db, f) for f in findings if f.action is not None}
     keep = None if only is None else {action_key(db, a) for a in only}
     kinds = None if kinds is None else set(kinds)
     for key, run in list(runs.items()):
@@ -206,7 +213,7 @@ def progress_line(db, run: runner.ActionRun) -> None:
     if seen is not None and seen.fraction is not None:
         st.progress(seen.fraction, text=f"{run.object_display} · {seen.text} · {fmt_ms(run.duration_ms)}")
     else:
-        st.info(f"{seen.text if seen else what}…", icon=":material/progress_activity:")
+        st.info(f"{seen.text} · {fmt_ms(run.duration_ms)}…" if seen else f"{what}…", icon=":material/progress_activity:")
 
 
 def result(db, key: str, run: runner.ActionRun) -> None:

@@ -49,8 +49,7 @@ def finding_card(finding: Finding) -> None:
 def action_button(finding: Finding) -> None:
     """The confirmed one-click run of a finding's action (off, with its reason, when actions are disabled)."""
     db = stbind.current_db()
-    actions_ui.action_control(db, finding.action, finding=finding,
-                              key=f"{actions_ui.action_key(db, finding.action)}-{finding.check}")
+    actions_ui.action_control(db, finding.action, finding=finding, key=actions_ui.finding_key(db, finding))
 
 
 def findings_by_severity(findings: list[Finding], show_ok: bool = False) -> None:

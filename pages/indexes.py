@@ -5,7 +5,9 @@ import streamlit as st
 from lib import bloat, indexes, stbind, tables
 from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_pct
+from lib.maintenance.precheck import INDEX_KINDS
 from lib.paging import Page
+from pages import actions_ui
 from pages.common import metric
 from pages.parts import lists, row_actions
 
@@ -69,6 +71,10 @@ metric(cols[0], "Indexes", f"{len(cat):,}", fmt_bytes(cat["index_bytes"].sum()) 
 metric(cols[1], "Never scanned", f"{len(indexes.unused(cat)):,}", f"statistics began {fmt_age(began)}")
 metric(cols[2], "Redundant", f"{len(of('indexes.redundant')):,}", "duplicates and prefixes")
 metric(cols[3], "Index cache hits", fmt_pct(totals["idx_ratio"], 2), f"target ≥ {fmt_pct(t.cache_hit_ratio)}")
+# A fixed finding's card goes away with its button: its result shows here, in a container that is always
+# drawn so the tabs below keep their place (and the reader's chosen tab) when a result appears.
+with st.container():
+    actions_ui.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK], kinds=INDEX_KINDS)
 
 tabs = st.tabs(["Unused", "Duplicate & redundant", "Invalid", "Foreign keys", "Bloat", "Cache", "All indexes"])
 

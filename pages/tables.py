@@ -6,7 +6,8 @@ import streamlit as st
 from lib import bloat, stbind, tables
 from lib.findings import CheckContext, Severity, run_checks
 from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_pct
-from pages import history_ui
+from lib.maintenance.precheck import TABLE_KINDS
+from pages import actions_ui, history_ui
 from pages.common import metric
 from pages.parts import lists, row_actions
 
@@ -77,6 +78,10 @@ metric(cols[1], "Database size", fmt_bytes(conf["database_bytes"]),
 metric(cols[2], "Dead tuples", fmt_count(schemas["dead_tup"].sum()), f"finding above {fmt_pct(t.dead_tuple_ratio)}")
 attention = [f for f in result.findings if f.severity >= Severity.WARNING]
 metric(cols[3], "Findings", f"{len(attention):,}", "warnings and critical")
+# A fixed finding's card goes away with its button: its result shows here, in a container that is always
+# drawn so the tabs below keep their place (and the reader's chosen tab) when a result appears.
+with st.container():
+    actions_ui.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK], kinds=TABLE_KINDS)
 
 if treemap.empty:
     st.info("No tables yet: create some and come back.", icon=":material/info:")
