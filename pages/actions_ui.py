@@ -59,13 +59,15 @@ def finding_key(db, finding: Finding) -> str:
 
 
 def runs_panel(db, shown: Iterable[Action] = (), only: Iterable[Action] | None = None,
-               kinds: Iterable[str] | None = None, findings: Iterable[Finding] = ()) -> None:
+               kinds: Iterable[str] | None = None, findings: Iterable[Finding] = (),
+               row_lists: Iterable[str] = ()) -> None:
     """This session's runs on this database that the page does not draw next to their button (`shown`,
-    and the cards of `findings`): a fixed finding goes away with its button, its result must not. Pages
-    call it once, near the top; `only` limits it to the runs of those actions, `kinds` to actions of those
-    kinds."""
+    the cards of `findings`, and the picked rows of the lists `row_lists`, pages.parts.row_actions): a
+    fixed finding goes away with its button, its result must not. Pages call it once, near the top; `only`
+    limits it to the runs of those actions, `kinds` to actions of those kinds."""
     runs = st.session_state.get(RUNS, {})
     skip = {action_key(db, a) for a in shown} | {finding_key(db, f) for f in findings if f.action is not None}
+    skip |= {key for key in runs if any(key.endswith(f"-{name}") for name in row_lists)}
     keep = None if only is None else {action_key(db, a) for a in only}
     kinds = None if kinds is None else set(kinds)
     for key, run in list(runs.items()):

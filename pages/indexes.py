@@ -74,7 +74,8 @@ metric(cols[3], "Index cache hits", fmt_pct(totals["idx_ratio"], 2), f"target â‰
 # A fixed finding's card goes away with its button: its result shows here, in a container that is always
 # drawn so the tabs below keep their place (and the reader's chosen tab) when a result appears.
 with st.container():
-    actions_ui.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK], kinds=INDEX_KINDS)
+    actions_ui.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK],
+                          row_lists=("indexes",), kinds=INDEX_KINDS)
 
 tabs = st.tabs(["Unused", "Duplicate & redundant", "Invalid", "Foreign keys", "Bloat", "Cache", "All indexes"])
 

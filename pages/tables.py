@@ -81,7 +81,8 @@ metric(cols[3], "Findings", f"{len(attention):,}", "warnings and critical")
 # A fixed finding's card goes away with its button: its result shows here, in a container that is always
 # drawn so the tabs below keep their place (and the reader's chosen tab) when a result appears.
 with st.container():
-    actions_ui.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK], kinds=TABLE_KINDS)
+    actions_ui.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK],
+                          row_lists=("tables", "health"), kinds=TABLE_KINDS)
 
 if treemap.empty:
     st.info("No tables yet: create some and come back.", icon=":material/info:")
