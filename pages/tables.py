@@ -138,7 +138,9 @@ with tab_dead:
     st.subheader("Estimated bloat")
     st.caption("Estimated from statistics: the pages the rows need (width, alignment, NULLs, fillfactor) against "
                "the pages the table has. Blind spots: statistics as old as the last ANALYZE, TOAST not "
-               "estimated. Measure one exactly below.")
+               "estimated. Measure one exactly below. VACUUM makes dead space reusable but does not shrink the "
+               "file, so a vacuumed table keeps its estimate until new rows fill it (VACUUM FULL or pg_repack "
+               "give the space back).")
     lists.findings("f_bloat", of("tables.bloat"), "No table is estimated past the bloat threshold.")
     estimates = stbind.guarded(lambda: table_bloat(db))
     if estimates is not None and not estimates.empty:
