@@ -7,7 +7,7 @@ import pytest
 from tests import servers
 from tests.test_browser import browser  # noqa: F401 - a fixture
 from tests.test_row_actions import QUOTED, make_odd, vacuums
-from tests.webapp import SHOTS, home_log, streamlit_app
+from tests.webapp import SHOTS, home_log, settled_box, streamlit_app
 
 pytestmark = pytest.mark.browser
 ROW_PX = 35  # Streamlit's dataframe: header and rows are this tall
@@ -32,10 +32,9 @@ def pick_first_row(driver, url: str, link: str, tab: str | None = None, shown: s
     page.get_by_text("Select a row").first.wait_for(timeout=60_000)
     grid = page.locator('[data-testid="stDataFrame"]').filter(visible=True).first
     grid.scroll_into_view_if_needed()
-    page.wait_for_load_state("networkidle")
-    box = grid.bounding_box()
+    box = settled_box(page, grid)
     page.mouse.click(box["x"] + 16, box["y"] + ROW_PX + ROW_PX / 2)
-    page.get_by_text(shown).filter(visible=True).first.wait_for(timeout=30_000)  # finding cards of hidden tabs too
+    page.get_by_text(shown).filter(visible=True).first.wait_for(timeout=60_000)  # finding cards of hidden tabs too
     page.get_by_text("Actions on").first.scroll_into_view_if_needed()
     page.wait_for_load_state("networkidle")
     assert page.locator('[data-testid="stException"]').count() == 0

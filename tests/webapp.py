@@ -75,3 +75,21 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 def home_log(name: str) -> Path:
     return Path(os.environ["PGPULSE_HOME"]) / name
+
+
+RUNNING = '[data-testid="stStatusWidgetRunningIcon"], [data-testid="stStatusWidgetRunningManIcon"]'
+
+
+def settled_box(page, locator, timeout_s: float = 60) -> dict:
+    """The element's box once the script run is over and the box has stopped moving: elements streamed in
+    above it (captions, charts) shift it down, and a click measured too early lands elsewhere."""
+    deadline = time.monotonic() + timeout_s
+    page.wait_for_load_state("networkidle")
+    last = None
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(400)
+        box = locator.bounding_box()
+        if box == last and page.locator(RUNNING).count() == 0:
+            return box
+        last = box
+    pytest.fail("the page kept changing: no stable place to click")
