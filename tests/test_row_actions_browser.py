@@ -31,10 +31,15 @@ def pick_first_row(driver, url: str, link: str, tab: str | None = None, shown: s
         page.get_by_role("tab", name=tab).click()
     page.get_by_text("Select a row").first.wait_for(timeout=60_000)
     grid = page.locator('[data-testid="stDataFrame"]').filter(visible=True).first
-    grid.scroll_into_view_if_needed()
+    # Centred: scrolled to the top edge, its first row would sit under Streamlit's fixed header bar.
+    grid.evaluate("e => e.scrollIntoView({block: 'center'})")
     box = settled_box(page, grid)
     page.mouse.click(box["x"] + 16, box["y"] + ROW_PX + ROW_PX / 2)
-    page.get_by_text(shown).filter(visible=True).first.wait_for(timeout=60_000)  # finding cards of hidden tabs too
+    try:
+        page.get_by_text(shown).filter(visible=True).first.wait_for(timeout=60_000)  # finding cards of hidden tabs too
+    except Exception:
+        page.screenshot(path=str(SHOTS / "row-pick-failed.png"), full_page=True)
+        raise
     page.get_by_text("Actions on").first.scroll_into_view_if_needed()
     page.wait_for_load_state("networkidle")
     assert page.locator('[data-testid="stException"]').count() == 0
