@@ -76,3 +76,9 @@ def fmt_evidence(key: str, value) -> str:
     if "ratio" in key or "share" in key or key.endswith("_pct"):
         return fmt_pct(value, 1)
     return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+def one_line(text: str | None, width: int) -> str:
+    """A text (a statement, usually) on one line of at most `width` characters, cut with an ellipsis."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from lib import fmt
+
 SORTS = {"total": "Total time", "mean": "Mean time", "calls": "Calls", "io": "I/O", "temp": "Temp written"}
 # The first keyword decides the kind in SQL; WITH counts as select. 'unknown' is a hidden or missing text.
 KINDS = ("select", "insert", "update", "delete", "merge", "utility", "unknown")
@@ -106,5 +108,4 @@ def totals(db) -> dict[str, Any]:
 
 
 def one_line(text: str, width: int = 120) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return fmt.one_line(text, width)

@@ -5,18 +5,13 @@ from __future__ import annotations
 from lib import actions, activity, pooling
 from lib.blocking import root_blockers
 from lib.findings import CheckContext, Finding, Severity, check
-from lib.fmt import fmt_ms
+from lib.fmt import fmt_ms, one_line
 
 CRITICAL_FACTOR = 10  # ten times a threshold is no longer a warning
 
 
 def snapshot(ctx: CheckContext) -> activity.Snapshot:
     return ctx.memo("activity", lambda: activity.collect(ctx.db))
-
-
-def one_line(text: str | None, width: int = 100) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def who(row) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lib import overview
 from lib.findings import CheckContext, Finding, Severity, check
-from lib.fmt import fmt_bytes, fmt_ms, fmt_pct
+from lib.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line
 
 CACHE_MIN_BLOCKS = 10_000  # below this many block requests a hit ratio says nothing yet
 
@@ -73,7 +73,7 @@ def slow_statements(ctx: CheckContext) -> list[Finding]:
     rows = ctx.db.rows("slow_statements", {"slow_ms": slow_ms, "limit": 50})
     return [Finding(
         "queries.slow", Severity.WARNING, str(r["queryid"]),
-        f"Mean {fmt_ms(r['mean_exec_ms'])} over {r['calls']:,} calls: {one_line(r['query'])}",
+        f"Mean {fmt_ms(r['mean_exec_ms'])} over {r['calls']:,} calls: {one_line(r['query'], 80)}",
         {"mean_exec_ms": round(r["mean_exec_ms"], 3), "calls": r["calls"],
          "total_exec_ms": round(r["total_exec_ms"], 3), "load_share": round(r["load_share"] or 0, 4)},
         f"Slower than {fmt_ms(slow_ms)} on average: open it on Slow Queries to see its plan and lint advice.",
@@ -98,6 +98,3 @@ def stats_privilege(ctx: CheckContext) -> list[Finding]:
                     "Some statistics are hidden from this role", {"hidden_texts": ctx.caps.pgss_hidden_texts}, note)]
 
 
-def one_line(text: str, width: int = 80) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from lib import fmt
 from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
 
 
@@ -51,8 +52,7 @@ def ratio_text(change: float | None) -> str:
 
 
 def one_line(text: str | None, width: int = 90) -> str:
-    flat = " ".join((text or "(text not recorded)").split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return fmt.one_line(text or "(text not recorded)", width)
 
 
 def when(at: float) -> str:
