@@ -4,9 +4,9 @@ import streamlit as st
 
 from lib import stbind
 from lib.alerts import background as alerts_background
-from lib.config import ConfigError
-from lib.errors import describe
-from pages import history_ui
+from lib.core.config import ConfigError
+from lib.core.errors import describe
+from pages.widgets import history_panels
 
 st.set_page_config(page_title="pgpulse", page_icon=":material/monitor_heart:", layout="wide")
 
@@ -92,5 +92,5 @@ page = st.navigation(PAGES, expanded=True)
 stbind.return_to_requested_page()  # a first deep link after start was bounced through here
 pick_database()
 start_demo_if_needed()
-history_ui.start_background_snapshots()  # once per process: snapshots of every database while the app runs
+history_panels.start_background_snapshots()  # once per process: snapshots of every database while the app runs
 page.run()

@@ -26,13 +26,13 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib.config import Thresholds  # noqa: E402
-from lib.fmt import fmt_bytes  # noqa: E402
+from lib.core.config import Thresholds  # noqa: E402
+from lib.core.fmt import fmt_bytes  # noqa: E402
+from lib.core.store import Store  # noqa: E402
 from lib.history import collect, retention  # noqa: E402
 from lib.history.periods import Period  # noqa: E402
 from lib.history.snapshot import record, take_snapshot  # noqa: E402
 from lib.history.weekly import build_review  # noqa: E402
-from lib.store import Store  # noqa: E402
 from tests import servers  # noqa: E402
 from tests.conftest import make_db  # noqa: E402
 

@@ -25,9 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tables import big_catalog, timed  # noqa: E402
 
-from lib import overview, statement_review  # noqa: E402
-from lib.db import Database  # noqa: E402
-from lib.findings import CheckContext, check_ttls, load_checks, run_checks  # noqa: E402
+from lib.checks import (
+    check_ttls,
+    load_checks,
+    run_checks,  # noqa: E402
+)
+from lib.core.db import Database  # noqa: E402
+from lib.core.findings import CheckContext  # noqa: E402
+from lib.live import overview
+from lib.statements import review  # noqa: E402
 
 # A few statement shapes per table for the first tables: lint, targets and N+1 have something to read.
 WORKLOAD = ("SELECT * FROM {t} WHERE status = %s", "SELECT id FROM {t} WHERE id = %s",
@@ -80,11 +86,11 @@ def report(runs: list[dict[str, float]]) -> None:
 def page_extras(db: Database) -> None:
     print("\nThe rest of the Overview page's data (first, second):")
     timed("overview numbers", lambda: overview.collect(db))
-    timed("performance targets (statement_review)", lambda: statement_review.review(db))
+    timed("performance targets (statement_review)", lambda: review.review(db))
 
 
 def tiers(db: Database) -> None:
-    """What the Overview runs per TTL (pages/parts/checkruns.py: its figures shared with the checks)."""
+    """What the Overview runs per TTL (pages/widgets/cached_checks.py: its figures shared with the checks)."""
     print("\nThe Overview's checks by TTL (first, second):")
     numbers = overview.collect(db)
     for ttl in check_ttls():

@@ -24,7 +24,7 @@ from bench_plan import best_of, make_node  # noqa: E402
 
 from lib.explain import views  # noqa: E402
 from lib.plan import build_plan, diagnose  # noqa: E402
-from pages import plan_ui  # noqa: E402
+from pages.widgets import plan_view  # noqa: E402
 
 
 def timed(label: str, fn):
@@ -48,13 +48,13 @@ def main() -> None:
     total += s
     rows, s = timed("tree rows (folded)", lambda: views.tree_rows(plan, found))
     total += s
-    html, s = timed("tree HTML", lambda: plan_ui.tree_html(plan, found, rows))
+    html, s = timed("tree HTML", lambda: plan_view.tree_html(plan, found, rows))
     total += s
-    figure, s = timed("icicle figure", lambda: plan_ui.icicle_figure(plan))
+    figure, s = timed("icicle figure", lambda: plan_view.icicle_figure(plan))
     total += s
     payload, s = timed("icicle figure to JSON", lambda: figure.to_json())
     total += s
-    raw, s = timed("raw plan text (or decide not to)", lambda: plan_ui.raw_plan_text(document, None))
+    raw, s = timed("raw plan text (or decide not to)", lambda: plan_view.raw_plan_text(document, None))
     total += s
     shown = raw is not None
     print(f"tree: {len(rows)} rows drawn of {len(plan.nodes):,}, HTML {len(html) / 1e3:.0f} kB; "

@@ -22,13 +22,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from lib import nplus1, statement_charts, statement_review, statements, tablekeys, targets  # noqa: E402
+from lib.checks import run_checks  # noqa: E402
 from lib.checks.lint import lint_text  # noqa: E402
-from lib.config import DatabaseConfig, Thresholds  # noqa: E402
-from lib.db import Database  # noqa: E402
-from lib.findings import CheckContext, run_checks  # noqa: E402
-from lib.pgserver import LocalServer, embedded_bin_dir, free_port  # noqa: E402
-from lib.statements import Filters  # noqa: E402
+from lib.core.config import DatabaseConfig, Thresholds  # noqa: E402
+from lib.core.db import Database  # noqa: E402
+from lib.core.findings import CheckContext  # noqa: E402
+from lib.core.pgserver import LocalServer, embedded_bin_dir, free_port  # noqa: E402
+from lib.statements import (  # noqa: E402
+    explorer,
+    nplus1,
+    review,
+    targets,  # noqa: E402
+)
+from lib.statements.explorer import Filters  # noqa: E402
 
 TABLES, COLUMNS = 20, 10
 OPS = ("=", "<", ">", "<=", ">=")
@@ -81,30 +87,30 @@ def main() -> None:
             n, size = conn.execute("SELECT count(*), sum(length(query)) FROM pg_stat_statements").fetchone()
         print(f"pg_stat_statements: {n:,} entries, {size / MB:.1f} MB of text\n")
 
-        first = timed("list page (50 rows, sort by total)", lambda: statements.list_page(db, Filters()))
-        charts = timed("chart data (500 rows)", lambda: statements.list_page(db, Filters(), 500))
-        timed("list page, text search 'c3 <'", lambda: statements.list_page(db, Filters(search="c3 <")))
-        timed("list page, sort by mean, page 40", lambda: statements.list_page(db, Filters(sort="mean"), 50, 2000))
-        timed("totals and roles", lambda: (statements.totals(db), statements.roles(db)))
+        first = timed("list page (50 rows, sort by total)", lambda: explorer.list_page(db, Filters()))
+        charts = timed("chart data (500 rows)", lambda: explorer.list_page(db, Filters(), 500))
+        timed("list page, text search 'c3 <'", lambda: explorer.list_page(db, Filters(search="c3 <")))
+        timed("list page, sort by mean, page 40", lambda: explorer.list_page(db, Filters(sort="mean"), 50, 2000))
+        timed("totals and roles", lambda: (explorer.totals(db), explorer.roles(db)))
         timed("table and charts (pandas, plotly)", lambda: (
-            statement_charts.table_frame(first.frame, True), statement_charts.top_total_bar(charts.frame),
-            statement_charts.calls_vs_mean(charts.frame, 100)))
-        busy = timed("busiest texts (500, whole)", lambda: statements.busiest(db))
-        catalog = timed("catalog keys", lambda: tablekeys.collect(db))
+            charts.table_frame(first.frame, True), charts.top_total_bar(charts.frame),
+            charts.calls_vs_mean(charts.frame, 100)))
+        busy = timed("busiest texts (500, whole)", lambda: explorer.busiest(db))
+        catalog = timed("catalog keys", lambda: catalog.collect(db))
         timed("performance targets (parse 500)", lambda: targets.assess(busy, catalog, db.thresholds))
         timed("N+1 detection", lambda: nplus1.detect(busy, catalog, db.thresholds))
         timed("lint and query checks (CLI check)", lambda: run_checks(CheckContext(db, db.thresholds),
                                                                       ["lint.", "queries."]))
         timed("Slow queries page data (as the page asks)", lambda: (
-            statements.totals(db), statements.roles(db), statements.list_page(db, Filters(), 500),
-            statements.list_page(db, Filters()), statement_review.review(db)))
-        long_id = int(statements.list_page(db, Filters(search="xxxxxxxxxx"), 1).frame["queryid"].iloc[0])
-        timed("drill-down of a 1 MB statement", lambda: statements.detail(db, long_id))
+            explorer.totals(db), explorer.roles(db), explorer.list_page(db, Filters(), 500),
+            explorer.list_page(db, Filters()), review.review(db)))
+        long_id = int(explorer.list_page(db, Filters(search="xxxxxxxxxx"), 1).frame["queryid"].iloc[0])
+        timed("drill-down of a 1 MB statement", lambda: explorer.detail(db, long_id))
         short_id = int(first.frame["queryid"].iloc[-1])
-        timed("drill-down of a short statement", lambda: statements.detail(db, short_id))
+        timed("drill-down of a short statement", lambda: explorer.detail(db, short_id))
         timed("Query detail page data (short statement)", lambda: (
-            statements.detail(db, short_id), statement_review.review(db),
-            lint_text(statements.detail(db, short_id)["query"])))
+            explorer.detail(db, short_id), review.review(db),
+            lint_text(explorer.detail(db, short_id)["query"])))
         db.close()
     finally:
         server.destroy()

@@ -24,11 +24,18 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib import bloat, checklist, indexes, schema_audit, tables  # noqa: E402
-from lib.config import DatabaseConfig, Thresholds  # noqa: E402
-from lib.db import Database  # noqa: E402
-from lib.findings import CheckContext, run_checks  # noqa: E402
-from lib.pgserver import LocalServer, embedded_bin_dir, free_port  # noqa: E402
+from lib.checks import run_checks  # noqa: E402
+from lib.core.config import DatabaseConfig, Thresholds  # noqa: E402
+from lib.core.db import Database  # noqa: E402
+from lib.core.findings import CheckContext  # noqa: E402
+from lib.core.pgserver import LocalServer, embedded_bin_dir, free_port  # noqa: E402
+from lib.guide import checklist
+from lib.storage import (
+    bloat,
+    indexes,
+    schema_audit,
+    tables,  # noqa: E402
+)
 
 # One schema's tables in one DO block (one transaction: its locks must fit the shared lock table).
 # Composed with psycopg.sql literals: a DO body cannot take bound parameters.

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.connections import BaseConnection
 
-from lib.config import (
+from lib.core.config import (
     ConfigError,
     DatabaseConfig,
     Settings,
@@ -24,8 +24,8 @@ from lib.config import (
     load_settings,
     with_conninfo,
 )
-from lib.db import Database
-from lib.errors import PgPulseError, Problem, describe
+from lib.core.db import Database
+from lib.core.errors import PgPulseError, Problem, describe
 
 STATS_TTL_S = 30
 SESSION_KEY = "pgpulse_database"
@@ -122,7 +122,7 @@ def require_app_shell() -> None:
 
 def running_page() -> str | None:
     """The pages/ script being run ("pages/query.py"): the outermost pages/ file on the call stack
-    (helpers such as pages/common.py sit nearer)."""
+    (helpers such as pages/widgets/cards.py sit nearer)."""
     found = None
     frame = sys._getframe(1)
     while frame is not None:

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from lib import actions, activity, pooling, stbind
-from lib.activity_charts import breakdown_figure, sessions_table, tree_table, usage_figure
-from lib.blocking import root_blockers
-from lib.fmt import fmt_ms
-from pages import actions_ui
-from pages.common import metric
+from lib import stbind
+from lib.actions import builders
+from lib.core.fmt import fmt_ms
+from lib.live import activity, pooling
+from lib.live.blocking import root_blockers
+from lib.live.charts import breakdown_figure, sessions_table, tree_table, usage_figure
+from pages.widgets import action_control
+from pages.widgets.cards import metric
 
 LIVE = "activity_live"
 SESSION_KINDS = ("cancel_backend", "terminate_backend")
@@ -32,7 +34,7 @@ hidden_tab = bool(getattr(tab, "hidden", False))
 left, right = st.columns([3, 1])
 live = right.toggle(f"Live (every {t.activity_refresh_s:g} s)", value=True, key=LIVE,
                     help="Pause to read without the tables moving. Refresh also stops while the tab is hidden.")
-actions_ui.runs_panel(db, kinds=SESSION_KINDS)  # the result of a cancel or terminate asked for here
+action_control.runs_panel(db, kinds=SESSION_KINDS)  # the result of a cancel or terminate asked for here
 
 
 def action_buttons(pid: int, session: dict | None, where: str) -> None:
@@ -41,12 +43,12 @@ def action_buttons(pid: int, session: dict | None, where: str) -> None:
     started = (session or {}).get("backend_start")
     a, b = st.columns(2)
     if a.button(f"Cancel query of pid {pid}", key=f"cancel-{where}-{pid}", icon=":material/stop_circle:"):
-        actions_ui.request(db, actions.cancel_backend(pid, started))
+        action_control.request(db, builders.cancel_backend(pid, started))
     if b.button(f"Terminate pid {pid}", key=f"terminate-{where}-{pid}", icon=":material/power_settings_new:"):
-        actions_ui.request(db, actions.terminate_backend(pid, started))
+        action_control.request(db, builders.terminate_backend(pid, started))
 
 
-paused = not live or hidden_tab or actions_ui.requested() is not None
+paused = not live or hidden_tab or action_control.requested() is not None
 left.caption(("Paused." if paused else f"Live: refreshed every {t.activity_refresh_s:g} s.")
              + f" {db.config.display} · every database of the server")
 
@@ -151,4 +153,4 @@ def live_view() -> None:
 
 
 live_view()
-actions_ui.open_request(db)
+action_control.open_request(db)

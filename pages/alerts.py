@@ -8,7 +8,7 @@ import streamlit as st
 from lib import stbind
 from lib.alerts import background, engine
 from lib.alerts import config as alerts_config
-from lib.config import ConfigError
+from lib.core.config import ConfigError
 
 TASKS, MESSAGES = "alerts_tasks", "alerts_messages"
 WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")

@@ -7,7 +7,7 @@ import streamlit as st
 from lib import stbind
 from lib.maintenance import audit, figures
 from lib.maintenance.target import KIND_WORDS
-from pages.actions_ui import action_control, runs_panel, store
+from pages.widgets.action_control import action_control, runs_panel, store
 
 PERIODS = {"last 24 hours": 86_400, "last 7 days": 7 * 86_400, "last 30 days": 30 * 86_400, "all time": None}
 

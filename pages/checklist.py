@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from lib import checklist, stbind
-from pages.common import metric
-from pages.parts import checkruns
+from lib import stbind
+from lib.guide import checklist
+from pages.widgets import cached_checks
+from pages.widgets.cards import metric
 
 db = stbind.require_db()
 
@@ -19,7 +20,7 @@ TITLES = {"pages/overview.py": "Overview", "pages/tables.py": "Tables", "pages/i
 
 
 def scores(db):
-    run = checkruns.all_findings(db)
+    run = cached_checks.all_findings(db)
     return run, checklist.score(run, db.capabilities, db.config)
 
 
@@ -29,7 +30,7 @@ found = stbind.guarded(lambda: scores(db), db.config.display)
 if found is None:
     st.stop()
 run, scored = found
-checkruns.freshness(db, run)
+cached_checks.freshness(db, run)
 
 summary = checklist.summary(scored)
 cols = st.columns(4)

@@ -5,23 +5,23 @@ import functools
 import streamlit as st
 
 from lib import stbind
-from lib.db import Database
-from lib.errors import PgPulseError, Problem
+from lib.core.db import Database
+from lib.core.errors import PgPulseError, Problem
+from lib.core.fmt import fmt_ms
 from lib.explain import keep, source
 from lib.explain.errors import ExplainRefused
 from lib.explain.gate import confirmations
 from lib.explain.options import GENERIC_FROM, ExplainOptions
 from lib.explain.run import parameter_types, run_explain
-from lib.fmt import fmt_ms
 from lib.plan import PlanParseError, build_plan, compare, diagnose, parse_plan
 from lib.sqltext.safety import analyze_for_explain
-from pages import plan_ui
+from pages.widgets import plan_view
 
 CURRENT, SQL_KEY, PREFILLED = "pgpulse_plan_current", "explain_sql", "explain_prefilled"
 PENDING = "explain_pending_confirmation"
 stbind.require_app_shell()  # through app.py and its password gate; a pasted plan needs no database
 config = stbind.current_config()  # kept plans are filed under its name, reachable or not
-plans_store = plan_ui.store(stbind.settings().store_url)
+plans_store = plan_view.store(stbind.settings().store_url)
 
 
 @functools.cache  # asked once per run, and only by the parts that run SQL
@@ -72,7 +72,7 @@ def run_now(db: Database, text: str, options: ExplainOptions, params: list) -> b
     except PgPulseError as exc:
         stbind.show_problem(exc.problem)
         return False
-    st.session_state[CURRENT] = plan_ui.current_from_run(result)
+    st.session_state[CURRENT] = plan_view.current_from_run(result)
     return True
 
 
@@ -86,7 +86,7 @@ def confirm(db: Database) -> None:
     st.markdown("With ANALYZE the statement really runs. The transaction is rolled back, but **these effects "
                 "are not undone by a rollback**:")
     for effect in effects:
-        st.markdown(f"- {plan_ui.md(effect)}")
+        st.markdown(f"- {plan_view.md(effect)}")
     left, right = st.columns(2)
     if left.button("Run it anyway", type="primary", icon=":material/play_arrow:"):
         forget_pending()
@@ -163,7 +163,7 @@ def paste_form() -> None:
         except PlanParseError as exc:
             st.error(f"**Not a plan we can read** — line {exc.line}: {exc.message}", icon=":material/error:")
             return
-        st.session_state[CURRENT] = plan_ui.current_from_paste(document, text)
+        st.session_state[CURRENT] = plan_view.current_from_paste(document, text)
 
 
 def show_current() -> None:
@@ -174,11 +174,11 @@ def show_current() -> None:
     plan = build_plan(current["document"][0])
     diagnostics = diagnose(plan)
     st.divider()
-    plan_ui.show_header(current, plan, diagnostics)
+    plan_view.show_header(current, plan, diagnostics)
     st.subheader("What to fix")
-    plan_ui.show_findings(plan, diagnostics)
+    plan_view.show_findings(plan, diagnostics)
     st.subheader("The plan")
-    plan_ui.show_plan(plan, diagnostics, current["document"], current["original"])
+    plan_view.show_plan(plan, diagnostics, current["document"], current["original"])
     with st.form("keep", border=False):
         left, right = st.columns([4, 1], vertical_alignment="bottom")
         label = left.text_input("Label", placeholder="e.g. before the index on leads(email)")
@@ -197,11 +197,11 @@ def compare_view() -> None:
     left, right = st.columns(2)
     before = left.selectbox("Before", kept, index=1, format_func=lambda k: k.title)
     after = right.selectbox("After", kept, index=0, format_func=lambda k: k.title)
-    plan_ui.show_comparison(compare(before.plan(), after.plan()))
+    plan_view.show_comparison(compare(before.plan(), after.plan()))
     with st.expander("Kept plans"):
         for k in kept:
             a, b = st.columns([5, 1])
-            a.markdown(f"**{plan_ui.md(k.title)}** · {k.source}" + (f"  \n{plan_ui.md(k.sql[:200])}" if k.sql else ""))
+            a.markdown(f"**{plan_view.md(k.title)}** · {k.source}" + (f"  \n{plan_view.md(k.sql[:200])}" if k.sql else ""))
             if b.button("Forget", key=f"forget_{k.id}", icon=":material/delete:"):
                 keep.forget(plans_store, k.id)
                 st.rerun()

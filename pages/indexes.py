@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from lib import bloat, indexes, stbind, tables
-from lib.findings import CheckContext, Severity, run_checks
-from lib.fmt import fmt_age, fmt_bytes, fmt_pct
+from lib import stbind
+from lib.checks import run_checks
+from lib.core.findings import CheckContext, Severity
+from lib.core.fmt import fmt_age, fmt_bytes, fmt_pct
+from lib.core.paging import Page
 from lib.maintenance.precheck import INDEX_KINDS
-from lib.paging import Page
-from pages import actions_ui
-from pages.common import metric
-from pages.parts import lists, row_actions
+from lib.storage import bloat, indexes, tables
+from pages.widgets import action_control, lists, object_actions
+from pages.widgets.cards import metric
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -74,7 +75,7 @@ metric(cols[3], "Index cache hits", fmt_pct(totals["idx_ratio"], 2), f"target â‰
 # A fixed finding's card goes away with its button: its result shows here, in a container that is always
 # drawn so the tabs below keep their place (and the reader's chosen tab) when a result appears.
 with st.container():
-    actions_ui.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK],
+    action_control.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK],
                           row_lists=("indexes",), kinds=INDEX_KINDS)
 
 tabs = st.tabs(["Unused", "Duplicate & redundant", "Invalid", "Foreign keys", "Bloat", "Cache", "All indexes"])
@@ -161,4 +162,4 @@ with tabs[6]:
     }, key="indexes_list")
     lists.pager("indexes", page, "indexes")
     st.caption(f"Scans are counted since the statistics began, {fmt_age(began)}.")
-    row_actions.for_index(db, "indexes", picked)
+    object_actions.for_index(db, "indexes", picked)

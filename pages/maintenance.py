@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from lib import actions, stbind
-from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_ms, fmt_pct
+from lib import stbind
+from lib.actions import builders
+from lib.core.fmt import fmt_age, fmt_bytes, fmt_count, fmt_ms, fmt_pct
 from lib.maintenance import recommend, routine, runner
-from pages.actions_ui import (
+from pages.widgets import cached_checks
+from pages.widgets.action_control import (
     action_control,
     actor,
     close_button,
@@ -18,8 +20,7 @@ from pages.actions_ui import (
     runs_panel,
     store,
 )
-from pages.common import BADGES
-from pages.parts import checkruns
+from pages.widgets.cards import BADGES
 
 ROUTINES = "pgpulse_routines"  # database name -> RoutineRun
 ROUTINE = "weekly-routine"  # its confirmation's key
@@ -51,12 +52,12 @@ else:
 
 # -- recommended actions -------------------------------------------------------------------------------
 st.subheader("Recommended actions")
-result_set = stbind.guarded(lambda: checkruns.all_findings(db), db.config.display)
+result_set = stbind.guarded(lambda: cached_checks.all_findings(db), db.config.display)
 if result_set:
-    checkruns.freshness(db, result_set)
+    cached_checks.freshness(db, result_set)
 invalid = stbind.guarded(lambda: invalid_indexes(db), db.config.display) or []
 recs = recommend.recommended(result_set.findings if result_set else [], invalid)
-reset = actions.reset_statements(caps.pgss_schema) if caps.has_pgss else None
+reset = builders.reset_statements(caps.pgss_schema) if caps.has_pgss else None
 runs_panel(db, [r.action for r in recs] + [reset] * bool(reset))
 if not recs:
     st.info("No finding carries an action right now. Checks that propose a fix (vacuum, unused, duplicate or "
@@ -92,7 +93,7 @@ def confirm_routine(db, tables):
     st.markdown(f"VACUUM ANALYZE of **{len(tables)} tables** ({fmt_bytes(sum(t.total_bytes for t in tables))} with "
                 "their indexes), one after the other, then the checks.")
     st.code(";\n".join(t.action.sql for t in tables) + ";", language="sql")
-    st.markdown(f":material/lock: **Lock:** {actions.LOCKS['vacuum']}")
+    st.markdown(f":material/lock: **Lock:** {builders.LOCKS['vacuum']}")
     st.markdown(f"**Expected effect:** {fmt_count(sum(t.dead_tuples for t in tables))} dead tuples made reusable and "
                 "fresh planner statistics for these tables. A table that is locked or not yours is skipped with "
                 "a message; the others go on.")

@@ -3,12 +3,12 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import statement_review, stbind
-from lib.findings import Severity
-from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
-from pages import history_ui
-from pages.common import COLORS, findings_by_severity, metric
-from pages.parts import checkruns
+from lib import stbind
+from lib.core.findings import Severity
+from lib.core.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
+from lib.statements import review
+from pages.widgets import cached_checks, history_panels
+from pages.widgets.cards import COLORS, findings_by_severity, metric
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -18,8 +18,8 @@ t = db.thresholds
 st.title(f"Overview · {db.config.title}")
 st.caption(f"PostgreSQL {caps.version} · {db.config.display} · database `{caps.database}`")
 
-n = stbind.guarded(lambda: checkruns.numbers(db), db.config.display)
-result = stbind.guarded(lambda: checkruns.all_findings(db), db.config.display)
+n = stbind.guarded(lambda: cached_checks.numbers(db), db.config.display)
+result = stbind.guarded(lambda: cached_checks.all_findings(db), db.config.display)
 if n is None or result is None:
     st.stop()
 
@@ -66,27 +66,27 @@ def gauge_chart() -> go.Figure:
 
 st.subheader("Against the limits")
 st.plotly_chart(gauge_chart(), width="stretch", config={"displayModeBar": False})
-history_ui.database_growth_chart(db)
+history_panels.database_growth_chart(db)
 
 
 @stbind.cached()
 def review_of(db):  # the same cache entry as the Slow queries page's
-    return statement_review.review(db)
+    return review.review(db)
 
 
 if caps.has_pgss:
     st.subheader("Performance targets")
-    review = stbind.guarded(lambda: review_of(db))
-    if review is not None:
+    statement_review = stbind.guarded(lambda: review_of(db))
+    if statement_review is not None:
         cells = [*st.columns(3), *st.columns(3)]
-        for cell, s in zip(cells, review.compliance.summary(), strict=False):
+        for cell, s in zip(cells, statement_review.compliance.summary(), strict=False):
             badge = (":gray-badge[no statements]" if s.ok is None else f":green-badge[:material/check: {s.passed} of "
                      f"{s.statements} pass]" if s.ok else f":red-badge[:material/close: {s.failed} of {s.statements} over]")
             cell.markdown(f"**{s.label}** ≤ {fmt_ms(s.target_ms)}  \n{badge}")
         st.caption("Mean time of the busiest statements against the guide's targets; details on Slow queries.")
 
 st.subheader("Findings")
-checkruns.freshness(db, result)
+cached_checks.freshness(db, result)
 findings_by_severity(result.findings)
 for check_id, error in result.errors.items():
     st.caption(f"⚠️ Check `{check_id}` could not run: {error}")

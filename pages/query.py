@@ -8,11 +8,12 @@ from pathlib import Path
 import sqlparse
 import streamlit as st
 
-from lib import statement_review, statements, stbind
+from lib import stbind
 from lib.checks.lint import lint_text
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
 from lib.explain.source import parse_queryid
-from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
-from pages.common import metric
+from lib.statements import explorer, review
+from pages.widgets.cards import metric
 
 FORMAT_MAX_CHARS = 50_000  # sqlparse and the browser both slow down on bigger texts
 SHOW_MAX_CHARS = 200_000
@@ -26,12 +27,12 @@ stbind.require_pgss(db)
 
 @stbind.cached()
 def busiest_of(db):
-    return statements.list_page(db, statements.Filters(), 100, 0).frame
+    return explorer.list_page(db, explorer.Filters(), 100, 0).frame
 
 
 @stbind.cached()
 def review_of(db):
-    return statement_review.review(db)
+    return review.review(db)
 
 
 def picker(message: str) -> None:
@@ -43,7 +44,7 @@ def picker(message: str) -> None:
         st.caption("No statements recorded yet: see Slow queries once the application has run some.")
         st.stop()
     frame = frame[frame["queryid"].notna()]
-    labels = {int(r.queryid): f"{fmt_ms(r.total_exec_ms)} · {statements.one_line(r.query, 110)}"
+    labels = {int(r.queryid): f"{fmt_ms(r.total_exec_ms)} · {explorer.one_line(r.query, 110)}"
               for r in frame.itertuples()}
     chosen = st.selectbox("Statement (busiest first)", list(labels), index=None, format_func=labels.get,
                           placeholder="Pick a statement")
@@ -59,7 +60,7 @@ if raw is None:
     picker("")
 if queryid is None:
     picker(f"“{raw}” is not a queryid (a 64-bit integer from pg_stat_statements).")
-row = stbind.guarded(lambda: statements.detail(db, queryid), db.config.display)
+row = stbind.guarded(lambda: explorer.detail(db, queryid), db.config.display)
 if row is None:
     picker(f"Statement {queryid} is not in pg_stat_statements any more: its statistics were reset since this "
            "link was made, or it was evicted to make room for others. Pick a current one:")
@@ -107,17 +108,17 @@ if EXPLAIN_PAGE.exists() and st.button("Explain this query", icon=":material/acc
     st.switch_page("pages/explain.py", query_params={"queryid": str(queryid)})
 
 st.subheader("What the guide says about it")
-review = stbind.guarded(lambda: review_of(db))
-assessed = review.compliance.of(queryid) if review else None
+statement_review = stbind.guarded(lambda: review_of(db))
+assessed = statement_review.compliance.of(queryid) if statement_review else None
 if assessed:
     verdict = ":green-badge[within target]" if assessed.passed else ":red-badge[over target]"
     st.markdown(f"{verdict} **{assessed.label}**: mean {fmt_ms(assessed.statement.mean_exec_ms)} against "
                 f"{fmt_ms(assessed.target_ms)} ({assessed.reason}).")
-for n in review.n_plus_one_of(queryid) if review else []:
+for n in statement_review.n_plus_one_of(queryid) if statement_review else []:
     st.warning(f"{'Likely' if n.likely else 'Possible'} N+1: runs once per row of `{n.listing.short}`. "
                f"{n.describe()}.", icon=":material/repeat:")
     st.code(n.joined_sql or n.batched_sql, language="sql")
-report = lint_text(text) if len(text.encode()) <= statements.PARSE_MAX_BYTES else None
+report = lint_text(text) if len(text.encode()) <= explorer.PARSE_MAX_BYTES else None
 if report is None:
     st.caption("The text is too long to lint on a page load.")
 else:
@@ -145,7 +146,7 @@ else:
 
 st.subheader("History")
 try:
-    from pages.history_ui import query_history_chart
+    from pages.widgets.history_panels import query_history_chart
 except ImportError:
     st.info("History appears once snapshots are being taken.", icon=":material/timeline:")
 else:

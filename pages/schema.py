@@ -3,10 +3,11 @@
 import streamlit as st
 
 from lib import stbind
+from lib.checks import run_checks
 from lib.checks.schema import COLUMN_CHECKS
-from lib.findings import CheckContext, Severity, run_checks
-from pages.common import metric
-from pages.parts import lists
+from lib.core.findings import CheckContext, Severity
+from pages.widgets import lists
+from pages.widgets.cards import metric
 
 db = stbind.require_db()
 

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from lib import pgsettings, stbind
-from lib.findings import CheckContext, run_checks
-from pages.common import findings_by_severity
+from lib import stbind
+from lib.checks import run_checks
+from lib.core.findings import CheckContext
+from lib.live import settings
+from pages.widgets.cards import findings_by_severity
 
 db = stbind.require_db()
 
@@ -12,12 +14,12 @@ db = stbind.require_db()
 # Named apart from other pages' cached functions: stbind.cached keys by function name.
 @stbind.cached()
 def settings_values(db):
-    return pgsettings.collect(db)
+    return settings.collect(db)
 
 
 @stbind.cached()
 def settings_overrides(db):
-    return pgsettings.overrides(db)
+    return settings.overrides(db)
 
 
 @stbind.cached()
@@ -40,7 +42,7 @@ for check_id, error in result.errors.items():
     st.caption(f"Check `{check_id}` could not run: {error}")
 
 flagged = {f.object for f in result.findings}
-table = pgsettings.table(found)
+table = settings.table(found)
 table.insert(1, "finding", table["setting"].map(lambda name: "see above" if name in flagged else ""))
 st.subheader("The settings that matter for the guide")
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 1000), column_config={
@@ -49,7 +51,7 @@ st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(t
     "default": st.column_config.CheckboxColumn("at default"),
     "why": st.column_config.TextColumn("why it matters", width="large"),
 })
-missing = [name for name in pgsettings.GUIDE_SETTINGS if name not in found]
+missing = [name for name in settings.GUIDE_SETTINGS if name not in found]
 if missing:
     st.caption(f"Not on this server: {', '.join(missing)} (older PostgreSQL, or pg_stat_statements not loaded).")
 

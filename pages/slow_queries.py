@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from lib import nplus1, statement_charts, statement_review, statements, stbind
-from lib.fmt import fmt_age, fmt_count, fmt_ms, fmt_pct
-from lib.statements import KINDS, SORTS, Filters
-from pages import history_ui
-from pages.common import metric
+from lib import stbind
+from lib.core.fmt import fmt_age, fmt_count, fmt_ms, fmt_pct
+from lib.statements import charts, explorer, nplus1, review
+from lib.statements.explorer import KINDS, SORTS, Filters
+from pages.widgets import history_panels
+from pages.widgets.cards import metric
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -21,17 +22,17 @@ stbind.require_pgss(db)
 
 @stbind.cached()
 def page_of(db, filters, limit, offset):
-    return statements.list_page(db, filters, limit, offset)
+    return explorer.list_page(db, filters, limit, offset)
 
 
 @stbind.cached()
 def overview_of(db):
-    return statements.totals(db), statements.roles(db)
+    return explorer.totals(db), explorer.roles(db)
 
 
 @stbind.cached()
 def review_of(db):
-    return statement_review.review(db)
+    return review.review(db)
 
 
 loaded = stbind.guarded(lambda: overview_of(db), db.config.display)
@@ -54,10 +55,10 @@ metric(cols[1], "Execution time", fmt_ms(float(totals.get("total_exec_ms") or 0)
 metric(cols[2], "Slow statements", f"{totals.get('slow_statements') or 0}", f"mean above {fmt_ms(t.slow_query_ms)}")
 metric(cols[3], "Statistics since", fmt_age(totals.get("stats_reset")), "pg_stat_statements reset")
 
-period = history_ui.time_range_picker()
+period = history_panels.time_range_picker()
 if period is not None:
     st.subheader("Over the chosen period")
-    history_ui.period_statements(db, period)
+    history_panels.period_statements(db, period)
     st.subheader("Since the last reset")
 
 with st.container(border=True):
@@ -83,21 +84,21 @@ if not chart_page.matching:
 left, right = st.columns(2)
 with left:
     st.markdown("**Where the time goes** · total execution time, slow statements in red")
-    st.plotly_chart(statement_charts.top_total_bar(chart_page.frame), width="stretch",
+    st.plotly_chart(charts.top_total_bar(chart_page.frame), width="stretch",
                     config={"displayModeBar": False})
 with right:
     st.markdown("**Frequent and cheap, or rare and slow** · bubble size is total time")
-    st.plotly_chart(statement_charts.calls_vs_mean(chart_page.frame, t.slow_query_ms), width="stretch",
+    st.plotly_chart(charts.calls_vs_mean(chart_page.frame, t.slow_query_ms), width="stretch",
                     config={"displayModeBar": False})
 
-pages = -(-chart_page.matching // statements.PAGE_SIZE)
+pages = -(-chart_page.matching // explorer.PAGE_SIZE)
 head = st.columns([4, 1])
 head[0].subheader(f"Statements ({chart_page.matching:,})")
 number = head[1].number_input("Page", min_value=1, max_value=max(pages, 1), value=1, step=1) if pages > 1 else 1
-listing = stbind.guarded(lambda: page_of(db, filters, statements.PAGE_SIZE, (number - 1) * statements.PAGE_SIZE))
+listing = stbind.guarded(lambda: page_of(db, filters, explorer.PAGE_SIZE, (number - 1) * explorer.PAGE_SIZE))
 if listing is None:
     st.stop()
-table = statement_charts.table_frame(listing.frame, caps.track_io_timing)
+table = charts.table_frame(listing.frame, caps.track_io_timing)
 styled = table.style.apply(lambda row: ["background-color: rgba(214, 39, 40, 0.12)" if row["slow"] else ""] * len(row),
                            axis=1)
 num = st.column_config.NumberColumn
@@ -126,8 +127,8 @@ if picked:
         st.switch_page("pages/query.py", query_params={"queryid": str(int(queryid))})
 
 st.subheader("Performance targets")
-review = stbind.guarded(lambda: review_of(db))
-compliance = review.compliance if review else None
+statement_review = stbind.guarded(lambda: review_of(db))
+compliance = statement_review.compliance if statement_review else None
 if compliance is not None:
     rows = [{"Statement class": s.label, "Target": fmt_ms(s.target_ms), "Statements": s.statements,
              "Within target": s.passed, "Slowest mean": fmt_ms(s.worst_mean_ms),
@@ -142,7 +143,7 @@ if compliance is not None:
                     f"· `{a.statement.short}` · [open](query?queryid={a.statement.queryid})")
 
 st.subheader("N+1 patterns")
-found = review.n_plus_one if review else None
+found = statement_review.n_plus_one if statement_review else None
 with st.expander("How N+1 is detected", icon=":material/help:"):
     st.markdown(nplus1.heuristic(t))
 if found is not None and not found:

@@ -3,13 +3,14 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import bloat, stbind, tables
-from lib.findings import CheckContext, Severity, run_checks
-from lib.fmt import fmt_age, fmt_bytes, fmt_count, fmt_pct
+from lib import stbind
+from lib.checks import run_checks
+from lib.core.findings import CheckContext, Severity
+from lib.core.fmt import fmt_age, fmt_bytes, fmt_count, fmt_pct
 from lib.maintenance.precheck import TABLE_KINDS
-from pages import actions_ui, history_ui
-from pages.common import metric
-from pages.parts import lists, row_actions
+from lib.storage import bloat, tables
+from pages.widgets import action_control, history_panels, lists, object_actions
+from pages.widgets.cards import metric
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -81,7 +82,7 @@ metric(cols[3], "Findings", f"{len(attention):,}", "warnings and critical")
 # A fixed finding's card goes away with its button: its result shows here, in a container that is always
 # drawn so the tabs below keep their place (and the reader's chosen tab) when a result appears.
 with st.container():
-    actions_ui.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK],
+    action_control.runs_panel(db, findings=[f for f in result.findings if f.severity > Severity.OK],
                           row_lists=("tables", "health"), kinds=TABLE_KINDS)
 
 if treemap.empty:
@@ -99,7 +100,7 @@ else:
                "largest tables one by one. "
                "Click a block to zoom in.")
     with st.expander("Growth over time", icon=":material/trending_up:"):
-        history_ui.table_growth_chart(db)
+        history_panels.table_growth_chart(db)
 
 tab_all, tab_dead, tab_vacuum, tab_xid, tab_parts = st.tabs(
     ["All tables", "Dead tuples & bloat", "Vacuum & analyze", "Transaction IDs", "Partitions"])
@@ -108,7 +109,7 @@ with tab_all:
     search, sort, schema = lists.controls("tables", tables.TABLE_SORTS, "Search schema.table",
                                           ("Schema", ["All schemas", *schemas["schema"]]))
     page = table_page(db, search, schema, sort, lists.page_number("tables"))
-    rows, growth = history_ui.with_table_growth(db, page.rows, GROWTH_DAYS)
+    rows, growth = history_panels.with_table_growth(db, page.rows, GROWTH_DAYS)
     picked = lists.table(rows, {
         "display": lists.text_column("Table", width="medium"), "kind": lists.text_column("Kind"),
         "partitions": lists.count_column("Partitions"), "rows": lists.count_column("Rows (estimate)"),
@@ -128,7 +129,7 @@ with tab_all:
     if not growth:
         st.caption("A growth column appears here once pgpulse's history has two snapshots (the app takes one "
                    f"every {db.thresholds.history_interval_s // 60} minutes while it runs).")
-    row_actions.for_table(db, "tables", picked)
+    object_actions.for_table(db, "tables", picked)
     st.subheader("Tables that want an index")
     lists.findings("f_seq", of("tables.seq_scans"), "No large table is read over and over by sequential scans.")
 
@@ -176,7 +177,7 @@ with tab_vacuum:
         "last_analyze": lists.when_column("Analyze"), "last_autoanalyze": lists.when_column("Autoanalyze"),
     }, key="health_list")
     lists.pager("health", page, "tables")
-    row_actions.for_table(db, "health", picked)
+    object_actions.for_table(db, "health", picked)
 
 with tab_xid:
     metric(st.columns(3)[0], "Database transaction ID age", fmt_count(conf["xid_age"]),

@@ -3,12 +3,12 @@
 import streamlit as st
 
 from lib import stbind
-from lib.fmt import fmt_bytes, fmt_ms, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct
 from lib.history import charts, history_key, present, read
 from lib.history.periods import PeriodError, iso_week, recent_weeks
 from lib.history.report_html import render
 from lib.history.weekly import build_review
-from pages import history_ui
+from pages.widgets import history_panels
 
 stbind.require_app_shell()  # a deep link runs through app.py (its password gate) first
 
@@ -24,7 +24,7 @@ st.html("<style>.block-container{padding:2rem 2.5rem 0.5rem 2.5rem}"
 config = stbind.current_config()  # history needs no connection: it lives in pgpulse's store
 key = history_key(config)
 thresholds = stbind.settings().thresholds
-store = history_ui.store_or_notice()
+store = history_panels.store_or_notice()
 if store is None:
     st.title("Weekly review")
     st.stop()

@@ -1,4 +1,4 @@
--- What lib/bloat.py needs to estimate a btree index's bloat: its pages and entries as the last
+-- What lib/storage/bloat.py needs to estimate a btree index's bloat: its pages and entries as the last
 -- VACUUM, ANALYZE or build counted them (relpages, reltuples), fillfactor, and per stored column
 -- (keys and INCLUDE columns) the type's alignment and length with the average width and null
 -- fraction from pg_stats: the table's column, or for an expression the statistics ANALYZE keeps

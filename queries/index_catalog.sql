@@ -1,5 +1,5 @@
 -- Every index as a person manages it: a partitioned index is one row summing its partitions'
--- indexes (they cannot be dropped one by one). What lib/indexes.py needs to judge use, duplicates
+-- indexes (they cannot be dropped one by one). What lib/storage/indexes.py needs to judge use, duplicates
 -- and validity: flags, the constraint it backs, key columns as comparable tokens (attribute number,
 -- or the expression's text), operator classes, collations, options, predicate, size and scans.
 -- Sizes are the catalog's page counts (relpages, as of the last VACUUM, ANALYZE or build): 30,000

@@ -1,4 +1,4 @@
--- Columns the schema audit looks at (lib/schema_audit.py decides): text-like columns whose name
+-- Columns the schema audit looks at (lib/storage/schema_audit.py decides): text-like columns whose name
 -- says id, time, amount or status, or whose sampled values look like timestamps; timestamp without
 -- time zone; float and money columns with an amount-like name. Sample values come from the
 -- statistics ANALYZE keeps (most common values, histogram bounds): the tables themselves are never

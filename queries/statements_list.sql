@@ -13,7 +13,7 @@ WITH mine AS (
                 WHEN query IS NULL THEN 'q' || queryid
                 ELSE 't' || hashtextextended(query, 0) END                     AS text_key,
            -- the leading keyword only (after comments and parentheses), so the kind filter can run here
-           -- over thousands of texts; what a statement does is decided by the parser in lib/targets.py
+           -- over thousands of texts; what a statement does is decided by the parser in lib/statements/targets.py
            lower(substring(left(query, 2000) FROM '^(?:\s|/\*.*?\*/|--[^\n]*|\()*([A-Za-z]+)')) AS lead_word,
            left(query, %(text_chars)s)                                          AS snippet,
            octet_length(query)                                                  AS query_bytes,
@@ -70,7 +70,7 @@ described AS (
      WHERE g.calls >= %(min_calls)s AND g.matches
 )
 SELECT
-    d.queryid::text                                                     AS queryid,  -- exact: see lib/statements.py
+    d.queryid::text                                                     AS queryid,  -- exact: see lib/statements/explorer.py
     d.queryids,
     d.hidden,
     d.query,

@@ -1,4 +1,4 @@
--- What lib/bloat.py needs to estimate a table's bloat from statistics: its pages and rows as the
+-- What lib/storage/bloat.py needs to estimate a table's bloat from statistics: its pages and rows as the
 -- last VACUUM or ANALYZE counted them (relpages and reltuples: one consistent moment, and no file
 -- to open per table), fillfactor, and per column (in storage order) the type's alignment and length
 -- with the average width and null fraction ANALYZE measured. Width is NULL where pg_stats has no row

@@ -4,7 +4,7 @@
 -- `names` NULL: every table. Otherwise only what resolves the names statements use (a catalog of
 -- 10,000 tables costs about half a second): the qualified ones (qualified_schemas[i].qualified_names[i]),
 -- and for each bare name in `names` the table on the search path, or every table of that name when
--- none is on it (lib/tablekeys.py's `find` then resolves them exactly as with the whole catalog).
+-- none is on it (lib/statements/catalog.py's `find` then resolves them exactly as with the whole catalog).
 SELECT n.nspname                                                  AS schema,
        c.relname                                                  AS name,
        c.relkind                                                  AS kind,

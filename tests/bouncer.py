@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from lib.pgserver import LocalServer, free_port
+from lib.core.pgserver import LocalServer, free_port
 
 REQUIRE = "PGPULSE_REQUIRE_PGBOUNCER"
 RUN_AS = "nobody"  # PgBouncer refuses to run as root

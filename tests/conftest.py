@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.config import DatabaseConfig, Thresholds
-from lib.db import Database
+from lib.core.config import DatabaseConfig, Thresholds
+from lib.core.db import Database
 from tests import servers
 
 REPO = Path(__file__).resolve().parent.parent

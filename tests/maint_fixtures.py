@@ -7,8 +7,9 @@ from contextlib import contextmanager
 
 import psycopg
 
-from lib import actions
-from lib.findings import REGISTRY, Finding, Severity, check, load_checks
+from lib.actions import builders
+from lib.checks import load_checks
+from lib.core.findings import REGISTRY, Finding, Severity, check
 
 TABLE = 'Busy "T"; x'
 CHECK_ID = "test.unused_idx"
@@ -42,7 +43,7 @@ def unused_index_check() -> Iterator[str]:
     def unused(ctx):
         rows = ctx.db.rows("maint_relation", {"schema": "public", "name": "unused idx"})
         return [Finding(CHECK_ID, Severity.WARNING, "public.unused idx", "Index unused idx is never used",
-                        {}, "Drop it.", actions.drop_index("public", "unused idx"))] if rows else []
+                        {}, "Drop it.", builders.drop_index("public", "unused idx"))] if rows else []
 
     try:
         yield CHECK_ID

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from lib.pgserver import LocalServer, embedded_bin_dir, free_port
+from lib.core.pgserver import LocalServer, embedded_bin_dir, free_port
 
 PG15_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -6,7 +6,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from lib.cli import build_parser
-from lib.config import Thresholds
+from lib.core.config import Thresholds
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

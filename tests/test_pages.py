@@ -46,7 +46,7 @@ def test_overview_shows_the_key_numbers_and_findings(app):
 
 def test_unreachable_database_is_a_banner_not_a_traceback(monkeypatch):
     from lib import stbind
-    from lib.pgserver import free_port
+    from lib.core.pgserver import free_port
 
     monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
     stbind.settings.clear()  # settings are cached for the app's lifetime; this test changes them
@@ -85,7 +85,6 @@ def test_app_recovers_when_the_server_comes_back(monkeypatch):
 
 def test_password_gate(monkeypatch, embedded_demo):
     from lib import stbind
-
     monkeypatch.setenv("PGPULSE_PASSWORD", "open sesame")
     stbind.settings.clear()
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.pgserver import free_port
+from lib.core.pgserver import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

@@ -16,9 +16,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from lib.alerts import config as alerts_config
 from lib.alerts import engine
-from lib.config import ConfigError, DatabaseConfig, Settings, load_settings, with_conninfo
-from lib.db import Database
-from lib.store import Store, open_store
+from lib.core.config import ConfigError, DatabaseConfig, Settings, load_settings, with_conninfo
+from lib.core.db import Database
+from lib.core.store import Store, open_store
 
 log = logging.getLogger("pgpulse.alerts")
 FIRST_DELAY_S = 15  # let the app (and the demo) start first

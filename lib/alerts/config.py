@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from lib.config import ConfigError, Settings, Thresholds
+from lib.core.config import ConfigError, Settings, Thresholds
 
 # rule -> (threshold's meaning, the Thresholds field that gives its default, what it watches)
 RULES: dict[str, tuple[str, str | None, str]] = {

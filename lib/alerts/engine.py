@@ -15,7 +15,7 @@ from lib.alerts import channels
 from lib.alerts.channels import Delivery, Message
 from lib.alerts.config import AlertConfig
 from lib.alerts.rules import Breach, Evaluation, evaluate
-from lib.findings import Severity
+from lib.core.findings import Severity
 
 KINDS = ("breach", "repeat", "recovery", "test")
 

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lib.alerts.config import AlertConfig, Rule
-from lib.errors import describe
-from lib.findings import CheckContext, Severity, run_checks
-from lib.fmt import fmt_bytes, fmt_ms, fmt_pct
-from lib.overview import plan_limit_bytes
+from lib.checks import run_checks
+from lib.core.errors import describe
+from lib.core.findings import CheckContext, Severity
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct
+from lib.live.overview import plan_limit_bytes
 
 SLOW_LIMIT = 50  # statements per evaluation: past that, the slowest are what matters
 COVERED_CHECKS = {"database.size"}  # critical findings a dedicated rule already alerts on

@@ -1,7 +1,45 @@
-"""Every module here registers its checks with lib.findings.check; importing the package loads them all."""
+"""The checks: every module here registers its checks with lib.core.findings.check; importing the
+package loads them all. `run_checks` runs them (one failing check never stops the rest)."""
+
+from __future__ import annotations
 
 import importlib
 import pkgutil
+import time
+from collections.abc import Iterable
+
+from lib.core.errors import describe
+from lib.core.findings import REGISTRY, CheckContext, CheckRun, CheckSpec, Finding, finding_order
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
+
+
+def load_checks() -> dict[str, CheckSpec]:
+    return REGISTRY
+
+
+def check_ttls() -> list[int]:
+    """The distinct TTLs the registered checks declare, shortest first."""
+    return sorted({spec.ttl for spec in load_checks().values()})
+
+
+def run_checks(ctx: CheckContext, only: Iterable[str] | None = None, ttl: int | None = None) -> CheckRun:
+    """Run every check (or those whose id starts with one of `only`, or that declare `ttl`); one failing
+    check never stops the rest."""
+    specs = load_checks().values()
+    if only:
+        prefixes = tuple(only)
+        specs = [s for s in specs if s.id.startswith(prefixes)]
+    if ttl is not None:
+        specs = [s for s in specs if s.ttl == ttl]
+    findings: list[Finding] = []
+    errors: dict[str, str] = {}
+    started = time.time()
+    for spec in specs:
+        try:
+            findings.extend(spec.func(ctx))
+        except Exception as exc:  # noqa: BLE001 - a check's failure is reported, not raised
+            errors[spec.id] = describe(exc).line()
+    findings.sort(key=finding_order)
+    return CheckRun(findings, errors, started)

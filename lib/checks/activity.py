@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from lib import actions, activity, pooling
-from lib.blocking import root_blockers
-from lib.findings import CheckContext, Finding, Severity, check
-from lib.fmt import fmt_ms, one_line
+from lib.actions import builders
+from lib.core.findings import CheckContext, Finding, Severity, check
+from lib.core.fmt import fmt_ms, one_line
+from lib.live import activity, pooling
+from lib.live.blocking import root_blockers
 
 CRITICAL_FACTOR = 10  # ten times a threshold is no longer a warning
 
@@ -33,7 +34,7 @@ def long_running(ctx: CheckContext) -> list[Finding]:
              "wait_event": row["wait_event"] or "none"},
             f"Running longer than {fmt_ms(limit * 1000)}. Look at its plan; cancel it if it should not run "
             "this long (its transaction rolls back). A statement_timeout stops such queries by itself.",
-            actions.cancel_backend(int(row["pid"]), row["backend_start"]),
+            builders.cancel_backend(int(row["pid"]), row["backend_start"]),
         ))
     return findings
 
@@ -54,7 +55,7 @@ def idle_in_transaction(ctx: CheckContext) -> list[Finding]:
             "The session opened a transaction and stopped talking: it keeps its locks and holds back "
             "VACUUM. Fix the application (commit or roll back promptly); set "
             "idle_in_transaction_session_timeout; terminate the session if it is stuck.",
-            actions.terminate_backend(int(row["pid"]), row["backend_start"]),
+            builders.terminate_backend(int(row["pid"]), row["backend_start"]),
         ))
     return findings
 
@@ -78,7 +79,7 @@ def blocking(ctx: CheckContext) -> list[Finding]:
             ("The root blocker is idle in a transaction and holds its locks: end that transaction "
              "(terminate the session if the application will not)." if idle else
              "The root blocker's statement holds locks the others need: let it finish, or cancel it."),
-            (actions.terminate_backend if idle else actions.cancel_backend)(root.pid, session.get("backend_start")),
+            (builders.terminate_backend if idle else builders.cancel_backend)(root.pid, session.get("backend_start")),
         ))
     return findings
 

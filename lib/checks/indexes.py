@@ -1,5 +1,5 @@
 """Index checks: unused, duplicate or redundant, invalid, foreign keys without an index, estimated
-btree bloat, and the table and index cache hit ratios. Fixes come from lib.actions."""
+btree bloat, and the table and index cache hit ratios. Fixes come from lib.actions.builders."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import re
 
 import pandas as pd
 
-from lib import actions, bloat, checkrows, indexes
-from lib.checkrows import capped, limited, records, stamp
+from lib.actions import builders
 from lib.checks.overview import CACHE_MIN_BLOCKS
 from lib.checks.tables import settings
-from lib.findings import CATALOG_TTL_S, Action, CheckContext, Finding, Severity, check
-from lib.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
+from lib.core import rows
+from lib.core.findings import CATALOG_TTL_S, Action, CheckContext, Finding, Severity, check
+from lib.core.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
+from lib.core.rows import capped, limited, records, stamp
+from lib.storage import bloat, indexes
 
 INDEXES_PAGE = "See the Indexes page for the rest."
 PARTITIONED_NOTE = ("It is a partitioned index: PostgreSQL cannot drop or build those CONCURRENTLY, so do it "
@@ -26,7 +28,7 @@ def catalog(ctx: CheckContext) -> pd.DataFrame:
 
 
 def more(ctx: CheckContext, check_id: str, severity: Severity, what: str):
-    return checkrows.more(ctx, check_id, severity, what, INDEXES_PAGE)
+    return rows.more(ctx, check_id, severity, what, INDEXES_PAGE)
 
 
 def definitions(ctx: CheckContext, oids: list[int]) -> dict[int, str]:
@@ -35,7 +37,7 @@ def definitions(ctx: CheckContext, oids: list[int]) -> dict[int, str]:
 
 
 def drop(r: dict) -> Action | None:
-    return None if r["partitioned"] else actions.drop_index(r["schema"], r["name"])
+    return None if r["partitioned"] else builders.drop_index(r["schema"], r["name"])
 
 
 @check("indexes.unused", "Indexes never scanned", "indexing", ttl=CATALOG_TTL_S)
@@ -107,10 +109,10 @@ def invalid(ctx: CheckContext) -> list[Finding]:
             action, words = None, ("Some partitions lack their index: create it on them and ATTACH it to this "
                                    "one (ALTER INDEX ... ATTACH PARTITION), which makes it valid.")
         elif REINDEX_LEFTOVER.search(r["name"]):
-            action, words = actions.drop_index(r["schema"], r["name"]), (
+            action, words = builders.drop_index(r["schema"], r["name"]), (
                 "A leftover of an interrupted REINDEX CONCURRENTLY: the original index is still there. Drop it.")
         else:
-            action, words = actions.reindex(r["schema"], r["name"]), (
+            action, words = builders.reindex(r["schema"], r["name"]), (
                 "Probably left by a failed CREATE INDEX CONCURRENTLY: queries do not use it, yet every write "
                 "still updates it. Rebuild it (or drop it if it is not wanted).")
         return Finding("indexes.invalid", Severity.WARNING, r["display"], f"{r['display']} is invalid",
@@ -130,7 +132,7 @@ def fk_missing(ctx: CheckContext) -> list[Finding]:
         columns = ", ".join(r["columns"])
         words = (f"Deletes and key updates on {r['referenced_display']}, and joins on this key, read all of "
                  f"{r['table_display']}. The guide indexes every foreign key.")
-        action = None if r["partitioned"] else actions.create_index(r["schema"], r["table_name"], r["columns"])
+        action = None if r["partitioned"] else builders.create_index(r["schema"], r["table_name"], r["columns"])
         if r["partitioned"]:
             words += " " + PARTITIONED_NOTE
         return Finding("indexes.fk_missing", Severity.WARNING, r["display"],
@@ -160,7 +162,7 @@ def index_bloat(ctx: CheckContext) -> list[Finding]:
              "bloat_ratio": round(r["bloat_ratio"], 4)},
             "Estimated from statistics (pgstatindex measures it on the Indexes page). REINDEX CONCURRENTLY "
             "rebuilds it compact without blocking writes; the guide does it monthly.",
-            actions.reindex(r["schema"], r["name"]))
+            builders.reindex(r["schema"], r["name"]))
 
     return capped(rows, t.max_findings_per_check, build, more(ctx, "indexes.bloat", Severity.WARNING,
                                                               "bloated indexes"))

@@ -1,6 +1,6 @@
 """The lint rules as checks: one check `lint.<rule>` per rule, one finding per statement (object = queryid).
 
-Only the busiest statements are read (lib.statements.BUSIEST_LIMIT), and each rule reports at most
+Only the busiest statements are read (lib.statements.explorer.BUSIEST_LIMIT), and each rule reports at most
 MAX_PER_RULE of them, busiest first. A finding is a warning when the rule says so and the statement
 is slow (mean above `slow_query_ms`); on a fast statement it stays information.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lib.checks.queries import busy
-from lib.findings import CheckContext, Finding, Severity, check
+from lib.core.findings import CheckContext, Finding, Severity, check
 from lib.sqltext.lint import LintReport, lint
 from lib.sqltext.rules import RULES
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lib import overview
-from lib.findings import CheckContext, Finding, Severity, check
-from lib.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line
+from lib.core.findings import CheckContext, Finding, Severity, check
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line
+from lib.live import overview
 
 CACHE_MIN_BLOCKS = 10_000  # below this many block requests a hit ratio says nothing yet
 

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from lib import nplus1, statements, tablekeys, targets
-from lib.findings import CheckContext, Finding, Severity, check
-from lib.fmt import fmt_ms
+from lib.core.findings import CheckContext, Finding, Severity, check
+from lib.core.fmt import fmt_ms
+from lib.statements import catalog, explorer, nplus1, targets
 
 
-def busy(ctx: CheckContext) -> list[statements.StatementText]:
+def busy(ctx: CheckContext) -> list[explorer.StatementText]:
     """The busiest statements with their texts, read once per check run."""
-    return ctx.memo("statements.busiest", lambda: statements.busiest(ctx.db))
+    return ctx.memo("explorer.busiest", lambda: explorer.busiest(ctx.db))
 
 
-def catalog(ctx: CheckContext) -> tablekeys.Catalog:
-    return ctx.memo("tablekeys", lambda: tablekeys.for_statements(ctx.db, busy(ctx)))
+def catalog_of(ctx: CheckContext) -> catalog.Catalog:
+    return ctx.memo("tablekeys", lambda: catalog.for_statements(ctx.db, busy(ctx)))
 
 
 @check("queries.n_plus_one", "Statements run once per row of another (N+1)", "queries")
 def n_plus_one(ctx: CheckContext) -> list[Finding]:
     if not ctx.caps.has_pgss:
         return []
-    found = nplus1.detect(busy(ctx), catalog(ctx), ctx.thresholds)
+    found = nplus1.detect(busy(ctx), catalog_of(ctx), ctx.thresholds)
     return [Finding(
         "queries.n_plus_one", Severity.WARNING if n.likely else Severity.INFO, str(n.lookup.queryid),
         f"{'Likely' if n.likely else 'Possible'} N+1: {n.lookup.short} runs once per row of {n.listing.short}",
@@ -36,7 +36,7 @@ def n_plus_one(ctx: CheckContext) -> list[Finding]:
 def performance_targets(ctx: CheckContext) -> list[Finding]:
     if not ctx.caps.has_pgss:
         return []
-    compliance = targets.assess(busy(ctx), catalog(ctx), ctx.thresholds)
+    compliance = targets.assess(busy(ctx), catalog_of(ctx), ctx.thresholds)
     offenders = compliance.offenders()
     if not offenders:
         if not compliance.assessments:

@@ -4,11 +4,13 @@ materialized views refreshed CONCURRENTLY."""
 
 from __future__ import annotations
 
-from lib import actions, checkrows, schema_audit
-from lib.checkrows import capped, limited, records
+from lib.actions import builders
 from lib.checks.indexes import catalog, definitions
-from lib.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
-from lib.fmt import fmt_bytes, fmt_count, fmt_pct
+from lib.core import rows
+from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct
+from lib.core.rows import capped, limited, records
+from lib.storage import schema_audit
 
 SCHEMA_PAGE = "See the Schema page for the rest."
 
@@ -37,7 +39,7 @@ def column_issues(ctx: CheckContext) -> list[schema_audit.ColumnIssue]:
 
 
 def more(ctx: CheckContext, check_id: str, severity: Severity, what: str):
-    return checkrows.more(ctx, check_id, severity, what, SCHEMA_PAGE)
+    return rows.more(ctx, check_id, severity, what, SCHEMA_PAGE)
 
 
 def _column_check(ctx: CheckContext, check_id: str) -> list[Finding]:
@@ -150,6 +152,6 @@ def matviews(ctx: CheckContext) -> list[Finding]:
                        f"Materialized view {r['display']} ({fmt_bytes(r['total_bytes'])})",
                        {"rows": int(r["rows"]), "total_bytes": int(r["total_bytes"]),
                         "refresh": "concurrently" if concurrent else "blocking readers"},
-                       words, actions.refresh_matview(r["schema"], r["name"], concurrently=concurrent))
+                       words, builders.refresh_matview(r["schema"], r["name"], concurrently=concurrent))
 
     return capped(rows, limit, build, more(ctx, "schema.matviews", Severity.INFO, "materialized views"), total)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from lib import pgsettings
-from lib.findings import CheckContext, Finding, Severity, check
-from lib.fmt import fmt_bytes, fmt_ms
+from lib.core.findings import CheckContext, Finding, Severity, check
+from lib.core.fmt import fmt_bytes, fmt_ms
+from lib.live import settings
 
 SSD_RANDOM_PAGE_COST = 1.1
 
 
-def settings(ctx: CheckContext) -> dict[str, pgsettings.Setting]:
-    return ctx.memo("settings", lambda: pgsettings.collect(ctx.db))
+def server_settings(ctx: CheckContext) -> dict[str, settings.Setting]:
+    return ctx.memo("settings", lambda: settings.collect(ctx.db))
 
 
 def evidence(ctx: CheckContext) -> dict:
@@ -25,7 +25,7 @@ def pgss_usage(ctx: CheckContext) -> dict | None:
 
 @check("settings.work_mem", "Sorts spill to disk with work_mem at its default", "settings")
 def work_mem(ctx: CheckContext) -> list[Finding]:
-    s = settings(ctx).get("work_mem")
+    s = server_settings(ctx).get("work_mem")
     if s is None or not s.at_default:
         return []
     ev = evidence(ctx)
@@ -50,7 +50,7 @@ def work_mem(ctx: CheckContext) -> list[Finding]:
 
 @check("settings.random_page_cost", "random_page_cost suits spinning disks", "settings")
 def random_page_cost(ctx: CheckContext) -> list[Finding]:
-    s = settings(ctx).get("random_page_cost")
+    s = server_settings(ctx).get("random_page_cost")
     if s is None or s.number is None or s.number < 4:
         return []
     return [Finding(
@@ -65,7 +65,7 @@ def random_page_cost(ctx: CheckContext) -> list[Finding]:
 
 @check("settings.idle_in_transaction_timeout", "No timeout for sessions idle in transaction", "settings")
 def idle_in_transaction_timeout(ctx: CheckContext) -> list[Finding]:
-    s = settings(ctx).get("idle_in_transaction_session_timeout")
+    s = server_settings(ctx).get("idle_in_transaction_session_timeout")
     idle = int(evidence(ctx)["idle_in_transaction"] or 0)
     if s is None or (s.number or 0) > 0 or idle == 0:
         return []
@@ -82,7 +82,7 @@ def idle_in_transaction_timeout(ctx: CheckContext) -> list[Finding]:
 @check("settings.pg_stat_statements_max", "pg_stat_statements evicts statements", "settings")
 def pgss_max(ctx: CheckContext) -> list[Finding]:
     usage = pgss_usage(ctx)
-    s = settings(ctx).get("pg_stat_statements.max")
+    s = server_settings(ctx).get("pg_stat_statements.max")
     if not usage or s is None or not usage["dealloc"]:
         return []
     return [Finding(
@@ -98,7 +98,7 @@ def pgss_max(ctx: CheckContext) -> list[Finding]:
 
 @check("settings.track_io_timing", "I/O timing is off", "settings")
 def track_io_timing(ctx: CheckContext) -> list[Finding]:
-    s = settings(ctx).get("track_io_timing")
+    s = server_settings(ctx).get("track_io_timing")
     if s is None or s.setting == "on":
         return []
     return [Finding(
@@ -112,7 +112,7 @@ def track_io_timing(ctx: CheckContext) -> list[Finding]:
 
 @check("settings.statement_tracking", "pg_stat_statements can track statements", "settings")
 def statement_tracking(ctx: CheckContext) -> list[Finding]:
-    found = settings(ctx)
+    found = server_settings(ctx)
     track, query_id = found.get("pg_stat_statements.track"), found.get("compute_query_id")
     out = []
     if track is not None and track.setting == "none":
@@ -129,7 +129,7 @@ def statement_tracking(ctx: CheckContext) -> list[Finding]:
 
 @check("settings.slow_query_logging", "Slow statements are not logged", "settings")
 def slow_query_logging(ctx: CheckContext) -> list[Finding]:
-    s = settings(ctx).get("log_min_duration_statement")
+    s = server_settings(ctx).get("log_min_duration_statement")
     if s is None or (s.number is not None and s.number >= 0):
         return []
     slow = ctx.thresholds.slow_query_ms
@@ -144,7 +144,7 @@ def slow_query_logging(ctx: CheckContext) -> list[Finding]:
 
 @check("settings.autovacuum", "Autovacuum is on", "settings")
 def autovacuum(ctx: CheckContext) -> list[Finding]:
-    s = settings(ctx).get("autovacuum")
+    s = server_settings(ctx).get("autovacuum")
     if s is None or s.setting == "on":
         return []
     return [Finding(

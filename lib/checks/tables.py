@@ -1,18 +1,20 @@
 """Table checks: dead tuples, never analyzed, autovacuum off, transaction ID age, sequential reads,
-estimated bloat, partitioning candidates. Each fix is built by lib.actions, never written here."""
+estimated bloat, partitioning candidates. Each fix is built by lib.actions.builders, never written here."""
 
 from __future__ import annotations
 
-from lib import actions, bloat, checkrows, tables
-from lib.checkrows import capped, records, stamp
-from lib.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
-from lib.fmt import fmt_bytes, fmt_count, fmt_pct
+from lib.actions import builders
+from lib.core import rows
+from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct
+from lib.core.rows import capped, records, stamp
+from lib.storage import bloat, tables
 
 TABLES_PAGE = "See the Tables page for the rest."
 
 
 def more(ctx: CheckContext, check_id: str, severity: Severity, what: str):
-    return checkrows.more(ctx, check_id, severity, what, TABLES_PAGE)
+    return rows.more(ctx, check_id, severity, what, TABLES_PAGE)
 
 
 def problems(ctx: CheckContext) -> list[dict]:
@@ -39,7 +41,7 @@ def dead_tuples(ctx: CheckContext) -> list[Finding]:
              "autovacuum": "on" if r["autovacuum_enabled"] else "off"},
             f"Over {fmt_pct(t.dead_tuple_ratio)} dead tuples: scans read them and the table grows. "
             "VACUUM (ANALYZE) makes the space reusable and refreshes statistics; the guide runs it weekly.",
-            actions.vacuum(r["schema"], r["name"], analyze=True))
+            builders.vacuum(r["schema"], r["name"], analyze=True))
 
     return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "tables.dead_tuples", Severity.WARNING, "tables with too many dead tuples"))
@@ -60,7 +62,7 @@ def never_analyzed(ctx: CheckContext) -> list[Finding]:
             f"{r['display']} has never been analyzed",
             {"table_bytes": int(r["heap_bytes"]), "autovacuum": "on" if r["autovacuum_enabled"] else "off"},
             "Without statistics the planner guesses row counts and picks poor plans. ANALYZE it.",
-            actions.analyze(r["schema"], r["name"]))
+            builders.analyze(r["schema"], r["name"]))
 
     return capped(rows, ctx.thresholds.max_findings_per_check, build,
                   more(ctx, "tables.never_analyzed", Severity.WARNING, "tables never analyzed"))
@@ -86,7 +88,7 @@ def autovacuum_disabled(ctx: CheckContext) -> list[Finding]:
             {"dead_tuples": int(r["n_dead_tup"] or 0), "last_vacuum": stamp(_latest(r, "vacuum"))},
             "Its dead tuples never go away by themselves. Vacuum it now, then turn autovacuum back on for it "
             "(reset its autovacuum_enabled storage parameter) and tune its thresholds instead if it was too eager.",
-            actions.vacuum(r["schema"], r["name"], analyze=True))
+            builders.vacuum(r["schema"], r["name"], analyze=True))
 
     return capped(rows, ctx.thresholds.max_findings_per_check, build,
                   more(ctx, "tables.autovacuum_disabled", Severity.WARNING, "tables with autovacuum off"))
@@ -121,7 +123,7 @@ def xid_age(ctx: CheckContext) -> list[Finding]:
             f"{r['display']} is {fmt_count(r['xid_age'])} transactions from its last freeze",
             {"xid_age": int(r["xid_age"]), "wraparound_share": round(r["xid_age"] / tables.XID_LIMIT, 4)},
             "VACUUM freezes its old rows (past vacuum_freeze_table_age a plain VACUUM scans the whole table).",
-            actions.vacuum(r["schema"], r["name"]))
+            builders.vacuum(r["schema"], r["name"]))
 
     return findings + capped(rows, t.max_findings_per_check, build,
                              more(ctx, "tables.xid_age", Severity.WARNING, "tables with old transaction IDs"))
@@ -165,7 +167,7 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
             "Estimated from statistics (measure it exactly on the Tables page with pgstattuple). VACUUM makes the "
             "space reusable for new rows; giving it back to the system needs a rewrite (VACUUM FULL, which "
             "locks the table, or pg_repack).",
-            actions.vacuum(r["schema"], r["name"], analyze=True))
+            builders.vacuum(r["schema"], r["name"], analyze=True))
 
     return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "tables.bloat", Severity.WARNING, "bloated tables"))

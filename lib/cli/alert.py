@@ -9,8 +9,8 @@ from lib.alerts import config as alerts_config
 from lib.alerts import engine
 from lib.cli import UsageError
 from lib.cli.common import add_target_arguments, open_database
-from lib.config import ConfigError, load_settings
-from lib.store import open_store
+from lib.core.config import ConfigError, load_settings
+from lib.core.store import open_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:

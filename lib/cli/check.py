@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from lib.checks import run_checks
 from lib.cli.common import add_target_arguments, open_database
-from lib.findings import CheckContext, Severity, run_checks
+from lib.core.findings import CheckContext, Severity
 
 MARKS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "info", Severity.OK: " ok "}
 

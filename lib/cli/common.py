@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 
 from lib.cli import UsageError
-from lib.config import (
+from lib.core.config import (
     ConfigError,
     DatabaseConfig,
     is_pooler,
@@ -17,8 +17,8 @@ from lib.config import (
     validated,
     with_conninfo,
 )
-from lib.db import Database
-from lib.errors import PgPulseError, describe
+from lib.core.db import Database
+from lib.core.errors import PgPulseError, describe
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:

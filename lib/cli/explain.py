@@ -9,7 +9,7 @@ import sys
 from lib.cli import UsageError
 from lib.cli.common import add_target_arguments, open_database
 from lib.cli.plan import LEVELS
-from lib.errors import PgPulseError
+from lib.core.errors import PgPulseError
 from lib.explain import gate
 from lib.explain.errors import NEEDS_CONFIRMATION, NEEDS_VALUES, NEEDS_WRITES, ExplainRefused
 from lib.explain.options import ExplainOptions

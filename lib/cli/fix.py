@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lib.checks import run_checks
 from lib.cli import UsageError
 from lib.cli.common import add_target_arguments, open_database
-from lib.config import load_settings
-from lib.findings import CheckContext, Severity, run_checks
+from lib.core.config import load_settings
+from lib.core.findings import CheckContext, Severity
+from lib.core.store import open_store
 from lib.maintenance import progress, recommend, routine, runner
 from lib.maintenance.recommend import Recommendation
-from lib.store import open_store
 
 MARKS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "info", Severity.OK: " ok "}
 

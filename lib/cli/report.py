@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lib.cli import UsageError
 from lib.cli.common import add_target_arguments
-from lib.config import ConfigError, DatabaseConfig, load_settings, strip_pooler_flag, validated
+from lib.core.config import ConfigError, DatabaseConfig, load_settings, strip_pooler_flag, validated
 from lib.history import history_key, present, read
 from lib.history.access import HistoryUnavailable, open_history
 from lib.history.periods import PeriodError, between, iso_week, last_full_week

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from lib.cli import UsageError
 from lib.cli.common import add_target_arguments, open_database
-from lib.config import load_settings
-from lib.errors import describe
+from lib.core.config import load_settings
+from lib.core.errors import describe
 from lib.history import findings_log, history_key
 from lib.history.access import HistoryUnavailable, open_history
 from lib.history.snapshot import take_snapshot

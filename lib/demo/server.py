@@ -16,8 +16,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from lib.config import data_home
-from lib.pgserver import LocalServer, embedded_bin_dir, free_port, port_is_free
+from lib.core.config import data_home
+from lib.core.pgserver import LocalServer, embedded_bin_dir, free_port, port_is_free
 
 DEMO_DB = "pgpulse_demo"
 DEFAULT_PORT = 54329
@@ -84,7 +84,7 @@ def ensure_demo(progress: Progress | None = None) -> str:
             content.run_workload(target, lambda f, t: progress(0.65 + 0.2 * f, t))
             # A labelled demo history (two weeks of simulated snapshots), before `loaded` so the app's
             # snapshot thread never records a half-built demo.
-            from lib.history.demo import record_demo_history
+            from lib.demo.history import record_demo_history
 
             record_demo_history(target, lambda f, t: progress(0.85 + 0.15 * f, t))
             write_state(loaded=True)
@@ -101,6 +101,11 @@ def create_database(srv: LocalServer) -> None:
 def is_ready() -> bool:
     """Running and loaded: the app can connect without building anything."""
     return bool(read_state().get("loaded")) and server().is_running()
+
+
+def ready_url() -> str | None:
+    """The demo's URL when it is ready, else None (for loops that skip it until it is)."""
+    return url() if is_ready() else None
 
 
 def stop() -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib.errors import PgPulseError
+from lib.core.errors import PgPulseError
 
 # Why a statement was held back: the page and the CLI offer the matching way forward.
 REFUSED = "refused"  # never runs (several statements, DDL, transaction control, COPY, DO, SET ROLE...)

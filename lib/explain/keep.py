@@ -1,4 +1,4 @@
-"""Plans kept in pgpulse's own store (lib/migrations/0005_plans.sql), to compare later.
+"""Plans kept in pgpulse's own store (lib/core/migrations/0005_plans.sql), to compare later.
 
 A kept plan is the FORMAT JSON document PostgreSQL returned (or the one read from a pasted
 plan), with a label, the statement and when it was kept; the analysis is rebuilt from the
@@ -11,8 +11,8 @@ import json
 import time
 from dataclasses import dataclass
 
+from lib.core.store import Store
 from lib.plan import Plan, build_plan
-from lib.store import Store
 
 MAX_LABEL = 200
 

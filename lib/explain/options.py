@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 from psycopg import sql
 
+from lib.core.sqlfiles import TAG
 from lib.explain.errors import BAD_OPTIONS, ExplainRefused
-from lib.sqlfiles import TAG
 
 DEFAULT_TIMEOUT_MS = 30_000
 SETTINGS_FROM, WAL_FROM, PLAN_BUFFERS_FROM, GENERIC_FROM = 120000, 130000, 130000, 160000

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from lib.db import Database
-from lib.errors import Problem, describe
+from lib.core.db import Database
+from lib.core.errors import Problem, describe
 from lib.explain import gate
 from lib.explain.errors import ExplainFailed
 from lib.explain.options import ExplainOptions, effective, explain_statement

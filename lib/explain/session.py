@@ -20,8 +20,8 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import RawCursor, pq, sql
 
-from lib import sqlfiles
-from lib.db import run
+from lib.core import sqlfiles
+from lib.core.db import run
 
 BEGIN_READ_ONLY = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
 BEGIN_READ_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib.db import Database
+from lib.core.db import Database
 
 
 @dataclass(frozen=True)

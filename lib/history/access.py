@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from lib.store import Store, default_store_path, open_store
+from lib.core.store import Store, default_store_path, open_store
 
 
 class HistoryUnavailable(RuntimeError):
@@ -19,7 +19,7 @@ class HistoryUnavailable(RuntimeError):
 
 def where(store_url: str | None) -> str:
     if store_url and store_url.startswith(("postgres://", "postgresql://")):
-        from lib.config import describe_conninfo
+        from lib.core.config import describe_conninfo
 
         return f"the PostgreSQL store {describe_conninfo(store_url)}"
     return f"the store file {store_url or default_store_path()}"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 
-from lib.findings import CheckContext, Severity, run_checks
+from lib.checks import run_checks
+from lib.core.findings import CheckContext, Severity
 
 
 def due(store, database: str, interval_s: float, now: float | None = None) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lib import fmt
-from lib.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
+from lib.core import fmt
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
 
 
 def value(v: float | None, unit: str) -> str:

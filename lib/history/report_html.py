@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-from lib.fmt import fmt_bytes, fmt_ms, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct
 from lib.history import charts, present
 
 STYLE = """

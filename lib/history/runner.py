@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
-from lib.config import DatabaseConfig, Settings
-from lib.db import Database
-from lib.errors import describe
+from lib.core.config import DatabaseConfig, Settings
+from lib.core.db import Database
+from lib.core.errors import describe
 from lib.history import findings_log, history_key
 from lib.history.access import HistoryUnavailable, open_history
 from lib.history.snapshot import take_snapshot
@@ -21,8 +22,10 @@ TICK_S = 30.0  # how often the thread looks whether a snapshot is due (the lease
 
 
 class SnapshotLoop:
-    def __init__(self, settings: Settings, tick_s: float = TICK_S):
+    def __init__(self, settings: Settings, tick_s: float = TICK_S,
+                 embedded_url: Callable[[], str | None] = lambda: None):
         self.settings = settings
+        self.embedded_url = embedded_url  # the embedded demo's URL once it is ready (None: skip it this time)
         self.tick_s = min(tick_s, settings.thresholds.history_interval_s)
         self.status: dict[str, dict] = {}  # history key -> last result line or error, and when
         self.store_notice: str | None = None
@@ -80,9 +83,8 @@ class SnapshotLoop:
     def _target(self, config: DatabaseConfig) -> DatabaseConfig | None:
         if not config.embedded:
             return config
-        from lib.demo import server as demo
-
-        return replace(config, conninfo=demo.url()) if demo.is_ready() else None
+        url = self.embedded_url()
+        return replace(config, conninfo=url) if url else None
 
     def _database(self, config: DatabaseConfig) -> Database:
         db = self._dbs.get(config.name)

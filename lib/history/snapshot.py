@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from lib.fmt import fmt_count
+from lib.core.fmt import fmt_count
 from lib.history import collect, history_key, lease, retention
 from lib.history.increments import increment, moved
 from lib.history.model import (

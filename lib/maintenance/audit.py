@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from lib import actions
-from lib.findings import Action
-from lib.store import Store
+from lib.actions import builders
+from lib.core.findings import Action
+from lib.core.store import Store
 
 COLUMNS = ("id", "at", "finished_at", "database", "server", "app_user", "os_user", "db_role", "client",
            "action", "object", "target_kind", "target_schema", "target_name", "target_oid", "sql", "outcome",
@@ -114,7 +114,7 @@ def dropped_indexes(store: Store, database: str) -> list[dict[str, Any]]:
 
 def recreate_action(row: dict[str, Any]) -> Action:
     """The CREATE INDEX CONCURRENTLY that gives back a dropped index, from its audited definition."""
-    return actions.recreate_index(row["target_schema"], row["target_name"], row["index_definition"])
+    return builders.recreate_index(row["target_schema"], row["target_name"], row["index_definition"])
 
 
 def figures(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

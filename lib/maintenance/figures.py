@@ -3,7 +3,7 @@
 VACUUM: dead tuples; ANALYZE: rows changed since the last analyze; REINDEX / CREATE INDEX: the index's
 size and validity; DROP INDEX: whether it exists and its full definition; pg_stat_statements reset:
 what is thrown away; cancel / terminate: the session's state. Values are plain JSON (they go to the
-audit log); keys follow lib.fmt.fmt_evidence's suffixes so they print for humans.
+audit log); keys follow lib.core.fmt.fmt_evidence's suffixes so they print for humans.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from lib.fmt import fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
 from lib.maintenance.precheck import INDEX_KINDS, TABLE_KINDS, Resolved
 from lib.maintenance.reader import Reader
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-from lib.errors import describe
+from lib.core.errors import describe
 from lib.maintenance.precheck import Refused
 
 HISTORY_MODULE = "lib.history"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from lib.fmt import fmt_age
+from lib.core.fmt import fmt_age
 from lib.maintenance.reader import Reader
 
 NAMESPACE = int.from_bytes(b"pgpu", "big") & 0x7FFFFFFF  # keeps clear of applications' own keys

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lib.activity import is_pgpulse
-from lib.findings import Action
+from lib.core.findings import Action
+from lib.live.activity import is_pgpulse
 from lib.maintenance.reader import Reader
 from lib.maintenance.target import KIND_WORDS, ActionMismatch, Target, parse
 

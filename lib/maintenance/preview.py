@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.errors import describe
-from lib.findings import Action
+from lib.core.errors import describe
+from lib.core.findings import Action
 from lib.maintenance import figures
 from lib.maintenance.hooks import history_hook
 from lib.maintenance.precheck import Refused, conflicts, resolve

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib.fmt import fmt_count
+from lib.core.fmt import fmt_count
 
 
 @dataclass(frozen=True)

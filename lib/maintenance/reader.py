@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-from lib.db import Database, run
+from lib.core.db import Database, run
 
 
 class Reader:

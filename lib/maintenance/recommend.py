@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib import actions
-from lib.findings import Action, Finding, Severity
+from lib.actions import builders
+from lib.core.findings import Action, Finding, Severity
 
 # Within one severity: cleanup and routine work first, index drops (destructive) last.
 KIND_ORDER = ("vacuum_analyze", "vacuum", "analyze", "create_index", "reindex", "refresh_matview", "drop_index",
@@ -34,7 +34,7 @@ class Recommendation:
 def invalid_index_recommendations(rows: list[dict]) -> list[Recommendation]:
     """rows of queries/maint_invalid_indexes.sql (oid 0: every table)."""
     return [Recommendation(
-        actions.drop_index(r["schema"], r["name"]), Severity.WARNING,
+        builders.drop_index(r["schema"], r["name"]), Severity.WARNING,
         f"INVALID index {r['name']} on {r['table_schema']}.{r['table_name']}", f"{r['schema']}.{r['name']}",
         "Left by a failed CREATE INDEX or REINDEX CONCURRENTLY: queries never use it, writes may still "
         f"maintain it. Drop it, then build it again if it is wanted. Its definition: {r['index_definition']}",

@@ -14,11 +14,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib import actions
-from lib.findings import CheckContext, Finding, Severity, run_checks
+from lib.actions import builders
+from lib.checks import run_checks
+from lib.core.findings import CheckContext, Finding, Severity
+from lib.core.store import Store
 from lib.maintenance import runner
 from lib.maintenance.runner import ActionRun, Actor
-from lib.store import Store
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class RoutineTable:
 
     @property
     def action(self):
-        return actions.vacuum(self.schema, self.name, analyze=True)
+        return builders.vacuum(self.schema, self.name, analyze=True)
 
 
 def plan(db, limit: int | None = None) -> list[RoutineTable]:

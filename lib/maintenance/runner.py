@@ -32,16 +32,16 @@ from typing import Any
 import psycopg
 from psycopg import errors as pgerrors
 
-from lib import actions
-from lib.errors import Problem, describe
-from lib.findings import Action
-from lib.fmt import fmt_ms
+from lib.actions import builders
+from lib.core.errors import Problem, describe
+from lib.core.findings import Action
+from lib.core.fmt import fmt_ms
+from lib.core.store import Store
 from lib.maintenance import audit, figures, lock, precheck
 from lib.maintenance.hooks import snapshot_before_reset
 from lib.maintenance.precheck import INDEX_KINDS, Refused, Resolved, resolve
 from lib.maintenance.reader import Reader
 from lib.maintenance.target import BACKEND_FUNCTIONS, KIND_WORDS, parse
-from lib.store import Store
 
 FINAL = ("done", "failed", "refused", "cancelled")
 APP_NAME_BYTES = 63  # PostgreSQL truncates application_name there
@@ -190,14 +190,14 @@ def _run_on_session(db, run: ActionRun, store: Store) -> None:
                 _settle(reader, run, resolved, outcome)
                 if outcome != "done":
                     message = message or (problem.line() if problem else "")
-                    run.cleanup = [actions.drop_index(r["schema"], r["name"])
+                    run.cleanup = [builders.drop_index(r["schema"], r["name"])
                                    for r in _invalid_indexes(reader, resolved) if r["oid"] not in invalid_before]
                     if run.cleanup:
                         names = ", ".join(c.target_name for c in run.cleanup)
                         message += f" It left the INVALID index {names}: drop it with the cleanup action."
                 elif action.kind in INDEX_KINDS and run.after.get("exists") and not run.after.get("valid"):
                     outcome, message = "failed", figures.summary(action.kind, run.before, run.after)
-                    run.cleanup = [actions.drop_index(action.target_schema, action.target_name)]
+                    run.cleanup = [builders.drop_index(action.target_schema, action.target_name)]
                 _finish(run, outcome, message, problem)
             finally:
                 if not conn.broken:

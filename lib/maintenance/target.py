@@ -13,7 +13,7 @@ from pglast import ast, parse_sql
 from pglast.enums import ObjectType, ReindexObjectType
 from pglast.parser import ParseError
 
-from lib.findings import Action
+from lib.core.findings import Action
 
 RELATION_KINDS = {"vacuum", "vacuum_analyze", "analyze", "reindex", "drop_index", "create_index",
                   "refresh_matview"}

@@ -8,7 +8,7 @@ A diagnostic about the plan as a whole (planning time, JIT) has node=None.
 import math
 from dataclasses import dataclass
 
-from lib.fmt import fmt_bytes, fmt_ms
+from lib.core.fmt import fmt_bytes, fmt_ms
 from lib.plan.filters import filter_terms, quote_ident
 from lib.plan.model import Node, Plan
 

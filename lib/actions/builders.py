@@ -1,0 +1,137 @@
+"""Builders of maintenance actions: the exact SQL (names quoted by psycopg.sql) and the lock it takes.
+
+Checks attach these to Findings; lib's maintenance runner executes them. One builder per kind, so
+the SQL and the lock wording of an action are written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from psycopg import sql
+
+from lib.core.findings import Action
+from lib.core.sqlcompose import qualified, render
+
+LOCKS = {
+    "vacuum": "SHARE UPDATE EXCLUSIVE on the table: reads and writes go on; blocks DDL, other VACUUMs "
+              "and ANALYZE on it.",
+    "analyze": "SHARE UPDATE EXCLUSIVE on the table: reads and writes go on; blocks DDL, VACUUM and "
+               "other ANALYZEs on it.",
+    "reindex": "SHARE UPDATE EXCLUSIVE on the table and index (CONCURRENTLY): reads and writes go on; "
+               "blocks DDL and VACUUM; briefly waits for transactions using the index at the swap.",
+    "drop_index": "SHARE UPDATE EXCLUSIVE on the table (CONCURRENTLY): reads and writes go on; waits "
+                  "for transactions that use the index to finish.",
+    "create_index": "SHARE UPDATE EXCLUSIVE on the table (CONCURRENTLY): reads and writes go on; blocks "
+                    "DDL and VACUUM; waits for running transactions to finish before it ends.",
+    "refresh_matview_concurrently": "EXCLUSIVE on the materialized view (CONCURRENTLY): reads go on, "
+                                    "other refreshes wait.",
+    "refresh_matview": "ACCESS EXCLUSIVE on the materialized view: every read of it waits until the "
+                       "refresh ends.",
+    "reset_statements": "No lock. Every pg_stat_statements counter restarts from zero: the statistics "
+                        "since the last reset are lost for every tool reading them.",
+    "cancel_backend": "No lock. The session's running statement is cancelled; its transaction rolls back.",
+    "terminate_backend": "No lock. The session is disconnected; its open transaction rolls back.",
+}
+
+
+def _table_action(kind: str, statement: sql.Composable, lock: str, schema: str, table: str,
+                  target_kind: str = "table") -> Action:
+    return Action(kind=kind, sql=render(statement), lock=LOCKS[lock], target_kind=target_kind,
+                  target_schema=schema, target_name=table)
+
+
+def vacuum(schema: str, table: str, analyze: bool = False) -> Action:
+    options = sql.SQL("(ANALYZE) ") if analyze else sql.SQL("")
+    statement = sql.SQL("VACUUM {}{}").format(options, qualified(schema, table))
+    return _table_action("vacuum_analyze" if analyze else "vacuum", statement, "vacuum", schema, table)
+
+
+def analyze(schema: str, table: str) -> Action:
+    return _table_action("analyze", sql.SQL("ANALYZE {}").format(qualified(schema, table)), "analyze",
+                         schema, table)
+
+
+def reindex(schema: str, index: str) -> Action:
+    statement = sql.SQL("REINDEX INDEX CONCURRENTLY {}").format(qualified(schema, index))
+    return _concurrent(_table_action("reindex", statement, "reindex", schema, index, "index"))
+
+
+def drop_index(schema: str, index: str) -> Action:
+    statement = sql.SQL("DROP INDEX CONCURRENTLY {}").format(qualified(schema, index))
+    return _concurrent(_table_action("drop_index", statement, "drop_index", schema, index, "index"))
+
+
+def create_index(schema: str, table: str, columns: Sequence[str], name: str | None = None) -> Action:
+    """CREATE INDEX CONCURRENTLY on plain columns (e.g. a foreign key's); named after them by default."""
+    name = name or index_name(table, columns)
+    statement = sql.SQL("CREATE INDEX CONCURRENTLY {} ON {} ({})").format(
+        sql.Identifier(name), qualified(schema, table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    return _concurrent(_table_action("create_index", statement, "create_index", schema, name, "index"))
+
+
+def recreate_index(schema: str, name: str, definition: str) -> Action:
+    """Rebuild a dropped index from its pg_get_indexdef() text, concurrently.
+
+    The definition comes from PostgreSQL itself (it quotes names), so only CONCURRENTLY is inserted.
+    """
+    prefix = "CREATE UNIQUE INDEX " if definition.startswith("CREATE UNIQUE INDEX ") else "CREATE INDEX "
+    if not definition.startswith(prefix):
+        raise ValueError("not an index definition from pg_get_indexdef()")
+    text = prefix + "CONCURRENTLY " + definition[len(prefix):]
+    return Action(kind="create_index", sql=text, lock=LOCKS["create_index"], concurrently=True,
+                  target_kind="index", target_schema=schema, target_name=name)
+
+
+def refresh_matview(schema: str, view: str, concurrently: bool) -> Action:
+    keyword = sql.SQL("CONCURRENTLY ") if concurrently else sql.SQL("")
+    statement = sql.SQL("REFRESH MATERIALIZED VIEW {}{}").format(keyword, qualified(schema, view))
+    action = _table_action("refresh_matview", statement,
+                           "refresh_matview_concurrently" if concurrently else "refresh_matview",
+                           schema, view, "materialized_view")
+    return _concurrent(action) if concurrently else action
+
+
+def reset_statements(pgss_schema: str) -> Action:
+    statement = sql.SQL("SELECT {}.pg_stat_statements_reset()").format(sql.Identifier(pgss_schema))
+    return Action(kind="reset_statements", sql=render(statement), lock=LOCKS["reset_statements"],
+                  target_kind="database")
+
+
+def cancel_backend(pid: int, backend_start: datetime | None = None) -> Action:
+    return _backend_action("cancel_backend", "pg_cancel_backend", pid, backend_start)
+
+
+def terminate_backend(pid: int, backend_start: datetime | None = None) -> Action:
+    return _backend_action("terminate_backend", "pg_terminate_backend", pid, backend_start)
+
+
+def _backend_action(kind: str, function: str, pid: int, backend_start: datetime | None) -> Action:
+    """`backend_start` (pg_stat_activity's, of the session the user saw) makes the runner refuse the pid
+    once it belongs to another session."""
+    statement = sql.SQL("SELECT {}({})").format(sql.Identifier("pg_catalog", function), sql.Literal(int(pid)))
+    missing = backend_start is None or backend_start != backend_start  # pandas' NaT is not equal to itself
+    return Action(kind=kind, sql=render(statement), lock=LOCKS[kind], target_kind="backend",
+                  target_name=str(int(pid)), backend_start="" if missing else backend_start.isoformat())
+
+
+def _concurrent(action: Action) -> Action:
+    return replace(action, concurrently=True)
+
+
+def index_name(table: str, columns: Sequence[str]) -> str:
+    """table_col1_col2_idx within PostgreSQL's 63-byte limit: the table part is shortened first,
+    so the name never collides with the table's own."""
+    suffix = "_" + "_".join(columns) + "_idx"
+    room = 63 - len(suffix.encode())
+    if room < 8:  # very long column names: keep some of the table, shorten the columns instead
+        suffix = _cut("_" + "_".join(columns), 63 - 8 - 4) + "_idx"
+        room = 63 - len(suffix.encode())
+    return _cut(table, room) + suffix
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, on a character boundary."""
+    return text.encode()[:limit].decode(errors="ignore")
