@@ -25,14 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tables import big_catalog, timed  # noqa: E402
 
-from lib.checks import (
-    check_ttls,
-    load_checks,
-    run_checks,  # noqa: E402
-)
+from lib.checks import check_ttls, load_checks, run_checks  # noqa: E402
 from lib.core.db import Database  # noqa: E402
 from lib.core.findings import CheckContext  # noqa: E402
-from lib.live import overview
+from lib.live import overview  # noqa: E402
 from lib.statements import review  # noqa: E402
 
 # A few statement shapes per table for the first tables: lint, targets and N+1 have something to read.

@@ -28,12 +28,7 @@ from lib.core.config import DatabaseConfig, Thresholds  # noqa: E402
 from lib.core.db import Database  # noqa: E402
 from lib.core.findings import CheckContext  # noqa: E402
 from lib.core.pgserver import LocalServer, embedded_bin_dir, free_port  # noqa: E402
-from lib.statements import (  # noqa: E402
-    explorer,
-    nplus1,
-    review,
-    targets,  # noqa: E402
-)
+from lib.statements import charts, explorer, nplus1, review, table_keys, targets  # noqa: E402
 from lib.statements.explorer import Filters  # noqa: E402
 
 TABLES, COLUMNS = 20, 10
@@ -88,17 +83,17 @@ def main() -> None:
         print(f"pg_stat_statements: {n:,} entries, {size / MB:.1f} MB of text\n")
 
         first = timed("list page (50 rows, sort by total)", lambda: explorer.list_page(db, Filters()))
-        charts = timed("chart data (500 rows)", lambda: explorer.list_page(db, Filters(), 500))
+        chart_page = timed("chart data (500 rows)", lambda: explorer.list_page(db, Filters(), 500))
         timed("list page, text search 'c3 <'", lambda: explorer.list_page(db, Filters(search="c3 <")))
         timed("list page, sort by mean, page 40", lambda: explorer.list_page(db, Filters(sort="mean"), 50, 2000))
         timed("totals and roles", lambda: (explorer.totals(db), explorer.roles(db)))
         timed("table and charts (pandas, plotly)", lambda: (
-            charts.table_frame(first.frame, True), charts.top_total_bar(charts.frame),
-            charts.calls_vs_mean(charts.frame, 100)))
+            charts.table_frame(first.frame, True), charts.top_total_bar(chart_page.frame),
+            charts.calls_vs_mean(chart_page.frame, 100)))
         busy = timed("busiest texts (500, whole)", lambda: explorer.busiest(db))
-        catalog = timed("catalog keys", lambda: catalog.collect(db))
-        timed("performance targets (parse 500)", lambda: targets.assess(busy, catalog, db.thresholds))
-        timed("N+1 detection", lambda: nplus1.detect(busy, catalog, db.thresholds))
+        known = timed("catalog keys", lambda: table_keys.collect(db))
+        timed("performance targets (parse 500)", lambda: targets.assess(busy, known, db.thresholds))
+        timed("N+1 detection", lambda: nplus1.detect(busy, known, db.thresholds))
         timed("lint and query checks (CLI check)", lambda: run_checks(CheckContext(db, db.thresholds),
                                                                       ["lint.", "queries."]))
         timed("Slow queries page data (as the page asks)", lambda: (

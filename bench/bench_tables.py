@@ -29,13 +29,8 @@ from lib.core.config import DatabaseConfig, Thresholds  # noqa: E402
 from lib.core.db import Database  # noqa: E402
 from lib.core.findings import CheckContext  # noqa: E402
 from lib.core.pgserver import LocalServer, embedded_bin_dir, free_port  # noqa: E402
-from lib.guide import checklist
-from lib.storage import (
-    bloat,
-    indexes,
-    schema_audit,
-    tables,  # noqa: E402
-)
+from lib.guide import checklist  # noqa: E402
+from lib.storage import bloat, indexes, schema_audit, tables  # noqa: E402
 
 # One schema's tables in one DO block (one transaction: its locks must fit the shared lock table).
 # Composed with psycopg.sql literals: a DO body cannot take bound parameters.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lib.core.findings import CheckContext, Finding, Severity, check
 from lib.core.fmt import fmt_ms
-from lib.statements import catalog, explorer, nplus1, targets
+from lib.statements import explorer, nplus1, table_keys, targets
 
 
 def busy(ctx: CheckContext) -> list[explorer.StatementText]:
@@ -12,8 +12,8 @@ def busy(ctx: CheckContext) -> list[explorer.StatementText]:
     return ctx.memo("explorer.busiest", lambda: explorer.busiest(ctx.db))
 
 
-def catalog_of(ctx: CheckContext) -> catalog.Catalog:
-    return ctx.memo("tablekeys", lambda: catalog.for_statements(ctx.db, busy(ctx)))
+def catalog_of(ctx: CheckContext) -> table_keys.Catalog:
+    return ctx.memo("tablekeys", lambda: table_keys.for_statements(ctx.db, busy(ctx)))
 
 
 @check("queries.n_plus_one", "Statements run once per row of another (N+1)", "queries")

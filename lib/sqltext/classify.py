@@ -177,7 +177,7 @@ def tables(sql: str) -> list[str]:
 
 def relation_refs(sql: str) -> set[TableRef]:
     """Every relation the text names, as written (schema or not), CTE names included: all a catalog
-    lookup for this text can ask about (lib.statements.catalog reads only those tables)."""
+    lookup for this text can ask about (lib.statements.table_keys reads only those tables)."""
     return {TableRef(v.node.schemaname, v.node.relname) for s in _statements(sql) for v in walk(s.node)
             if isinstance(v.node, ast.RangeVar)}
 

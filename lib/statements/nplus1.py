@@ -22,9 +22,9 @@ from pglast.stream import IndentedStream
 from lib.sqltext.classify import param_equalities
 from lib.sqltext.names import column_fields, is_param, table_of
 from lib.sqltext.parse import parse_whole
-from lib.statements import explorer
-from lib.statements.catalog import Catalog, Relation
+from lib.statements import explorer, table_keys
 from lib.statements.explorer import StatementText
+from lib.statements.table_keys import Catalog, Relation
 from lib.statements.targets import select_tree
 
 
@@ -255,5 +255,5 @@ def detect(busy: list[StatementText], catalog: Catalog, t) -> list[NPlusOne]:
 
 def collect(db, busy: list[StatementText] | None = None, catalog: Catalog | None = None) -> list[NPlusOne]:
     busy = explorer.busiest(db) if busy is None else busy
-    catalog = catalog.for_statements(db, busy) if catalog is None else catalog
+    catalog = table_keys.for_statements(db, busy) if catalog is None else catalog
     return detect(busy, catalog, db.thresholds)

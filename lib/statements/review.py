@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib.statements import catalog, explorer, nplus1, targets
+from lib.statements import explorer, nplus1, table_keys, targets
 
 
 @dataclass(frozen=True)
@@ -18,5 +18,5 @@ class Review:
 
 def review(db) -> Review:
     busy = explorer.busiest(db)
-    known = catalog.for_statements(db, busy)
+    known = table_keys.for_statements(db, busy)
     return Review(targets.assess(busy, known, db.thresholds), nplus1.detect(busy, known, db.thresholds))

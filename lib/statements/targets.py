@@ -15,9 +15,9 @@ from pglast import ast, enums
 
 from lib.sqltext.classify import Classification, classify, tables
 from lib.sqltext.parse import ParseFailure, parse_whole
-from lib.statements import explorer
-from lib.statements.catalog import Catalog
+from lib.statements import explorer, table_keys
 from lib.statements.explorer import StatementText
+from lib.statements.table_keys import Catalog
 
 # class -> (label, threshold field in lib.core.config.Thresholds), in the guide's order
 TARGETS = {
@@ -163,5 +163,5 @@ def assess(busy: list[StatementText], catalog: Catalog, thresholds) -> Complianc
 
 def collect(db, busy: list[StatementText] | None = None, catalog: Catalog | None = None) -> Compliance:
     busy = explorer.busiest(db) if busy is None else busy
-    catalog = catalog.for_statements(db, busy) if catalog is None else catalog
+    catalog = table_keys.for_statements(db, busy) if catalog is None else catalog
     return assess(busy, catalog, db.thresholds)

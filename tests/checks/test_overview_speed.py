@@ -16,7 +16,7 @@ from lib.checks import load_checks, run_checks
 from lib.core.config import DatabaseConfig, Thresholds
 from lib.core.db import Database
 from lib.core.findings import CATALOG_TTL_S, LIVE_TTL_S, CheckContext, CheckRun
-from lib.statements import catalog
+from lib.statements import table_keys
 from lib.storage import bloat
 from tests.conftest import make_db
 from tests.test_pages import APP
@@ -78,8 +78,8 @@ def test_the_catalog_read_for_statements_resolves_their_names_as_the_whole_one_d
     busy = [SimpleNamespace(query=t) for t in texts] + [SimpleNamespace(query=None)]
     db = make_db(namesakes)
     try:
-        whole = catalog.collect(db)
-        some = catalog.for_statements(db, busy)
+        whole = table_keys.collect(db)
+        some = table_keys.for_statements(db, busy)
     finally:
         db.close()
     names = {r.display for r in some.relations}

@@ -7,8 +7,8 @@ import pytest
 
 from lib.core.config import Thresholds
 from lib.statements import nplus1, targets
-from lib.statements.catalog import from_rows
 from lib.statements.explorer import StatementText
+from lib.statements.table_keys import from_rows
 
 T = Thresholds()
 

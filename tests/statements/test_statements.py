@@ -17,7 +17,7 @@ from psycopg import sql
 from lib.checks import run_checks
 from lib.core.findings import CheckContext
 from lib.demo.planted import PLANTED, TARGET_STATEMENTS
-from lib.statements import catalog, explorer, nplus1, targets
+from lib.statements import explorer, nplus1, table_keys, targets
 from lib.statements.explorer import Filters
 from tests import servers
 from tests.conftest import REPO, make_db
@@ -244,7 +244,7 @@ def test_text_that_does_not_parse(pg):
         # a text cut short (as pg_stat_activity cuts at track_activity_query_size) is read the same way
         cut = replace(bad, query="SELECT id, title FROM books WHERE author_id = (SELECT id FROM authors WHERE")
         assert "may be truncated" in lint_text(cut.query).notes[0] and not lint_text(cut.query)
-        assert targets.assess([cut], catalog.collect(db), db.thresholds).not_read == 1
+        assert targets.assess([cut], table_keys.collect(db), db.thresholds).not_read == 1
     finally:
         db.close()
 
@@ -359,7 +359,7 @@ def test_cli_check_lists_the_planted_anti_patterns_as_lint_findings(demo_db, dem
 
 
 def test_catalog_keys_decide_the_class(shop_db):
-    known = catalog.collect(shop_db)
+    known = table_keys.collect(shop_db)
     assert known.find("books").is_key("isbn") and known.find("public.books").foreign_key_on("author_id")
     compliance = targets.collect(shop_db, catalog=known)
     (by_isbn,) = matching([a.statement for a in compliance.assessments], r"WHERE isbn = \$1")
