@@ -62,6 +62,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     recommendation: str = ""
     action: Action | None = None
+    supabase_lint: str | None = None  # the Supabase database linter's lint this answers (lib/supabase/lints.py)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
