@@ -60,3 +60,10 @@ SAMPLE_PARAMS.update({
     # maint_xact_session.sql: the name an action's transaction shows behind a pooler
     "application_name": "pgpulse: tests via app",
 })
+SAMPLE_PARAMS.update({
+    # the RLS page's measured reads (queries/rls_*.sql)
+    "as_role": "none",
+    "row_security": "on",
+    "claims": "{}",
+    "signature": "pg_catalog.now()",  # maint_function.sql
+})
