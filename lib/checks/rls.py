@@ -189,3 +189,35 @@ def permissive_true_hides(ctx: CheckContext) -> list[Finding]:
 
     return _capped(ctx, "rls.permissive_true_hides", Severity.WARNING, policies.hidden_by_true(found(ctx)), build,
                    "permissive true policies")
+
+
+RLS_CHECKS = ("supabase.auth_rls_initplan", "supabase.multiple_permissive_policies", "supabase.rls_policy_always_true",
+              "supabase.rls_references_user_metadata", "rls.unindexed_policy_column", "rls.volatile_policy_function",
+              "rls.permissive_true_hides")
+
+
+def collect(db) -> tuple[list[Policy], api.SupabaseContext, list[Finding], dict[str, str]]:
+    """What the RLS page shows: every policy (one catalog query), the database's Supabase shape, and the
+    policy checks' findings and errors, all from that one read."""
+    ctx = CheckContext(db, db.thresholds)
+    from lib.checks import run_checks  # the package imports this module: import it when called
+
+    result = run_checks(ctx, only=[f"{c}" for c in RLS_CHECKS])
+    return found(ctx), shape(ctx), [f for f in result.findings if f.check in RLS_CHECKS], result.errors
+
+
+def issue_map(findings: list[Finding]) -> dict[str, list[str]]:
+    """Policy.key() -> what is wrong with that policy (the lint's or the check's name)."""
+    found: dict[str, list[str]] = {}
+    for f in findings:
+        names = [f.evidence["policy"]] if "policy" in f.evidence else list(f.evidence.get("policies", ()))
+        for name in names:
+            found.setdefault(Policy.key_of(f.object, name), []).append(
+                f.supabase_lint or f.check.split(".", 1)[1])
+    return found
+
+
+def for_policy(findings: list[Finding], p: Policy) -> list[Finding]:
+    """The findings about this policy (those naming it, or naming it among overlapping ones)."""
+    return [f for f in findings if f.object == p.table_display and (
+        f.evidence.get("policy") == p.name or p.name in f.evidence.get("policies", ()))]

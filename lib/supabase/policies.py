@@ -97,7 +97,12 @@ class Policy:
         return None
 
     def key(self) -> str:
-        return f"{self.schema}\x1f{self.table}\x1f{self.name}"
+        return self.key_of(self.table_display, self.name)
+
+    @staticmethod
+    def key_of(table_display: str, name: str) -> str:
+        """The table as findings name it (their object) and the policy's name."""
+        return f"{table_display}\x1f{name}"
 
 
 def from_row(row: dict) -> Policy:
@@ -236,3 +241,15 @@ def hidden_by_true(policies: list[Policy]) -> list[Hidden]:
                 if stricter:
                     found.append(Hidden(wide, action, stricter))
     return found
+
+
+def frame_rows(policies: list[Policy], issues: dict[str, list[str]]) -> list[dict]:
+    """The policy list's rows; `issues` maps Policy.key() to the names of what is wrong with it."""
+    return [{"table": p.table_display, "policy": p.name, "command": p.command, "roles": p.role_list,
+             "kind": "permissive" if p.permissive else "restrictive", "RLS": "on" if p.rls_enabled else "off",
+             "rows": p.table_rows, "issues": ", ".join(issues.get(p.key(), [])),
+             "USING": p.using_text or "", "WITH CHECK": p.check_text or ""} for p in policies]
+
+
+def label(p: Policy) -> str:
+    return f'{p.table_display} · "{p.name}" ({p.command})'
