@@ -60,3 +60,9 @@ SAMPLE_PARAMS.update({
     # maint_xact_session.sql: the name an action's transaction shows behind a pooler
     "application_name": "pgpulse: tests via app",
 })
+SAMPLE_PARAMS.update({
+    # the Supabase lints (queries/supabase_*.sql)
+    "exposed": ["public"],
+    "supabase_schemas": ["auth", "storage"],
+    "sensitive_names": ["password"],
+})
