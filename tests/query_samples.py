@@ -66,4 +66,8 @@ SAMPLE_PARAMS.update({
     "row_security": "on",
     "claims": "{}",
     "signature": "pg_catalog.now()",  # maint_function.sql
+    # the Supabase lints (queries/supabase_*.sql)
+    "exposed": ["public"],
+    "supabase_schemas": ["auth", "storage"],
+    "sensitive_names": ["password"],
 })

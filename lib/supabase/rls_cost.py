@@ -115,20 +115,20 @@ def measure(db, policy: Policy, role: str | None = None, has_auth_users: bool = 
             explain_sql = explain_statement(options, read_sql).as_string(conn)
             with rolled_back(conn, True, options.timeout_ms, options.lock_timeout_ms) as session:
                 role = role or _role(conn, version, policy)
-                rights = _one(conn, version, "rls_read_rights", {"oid": policy.table_oid, "as_role": role})
+                rights = _one(conn, statement("rls_read_rights", version), {"oid": policy.table_oid, "as_role": role})
                 _refuse(rights, role, policy)
                 user = _sample_user(conn, version) if has_auth_users and rights["reads_users"] else None
                 claims = {"sub": user or PLACEHOLDER_USER, "role": role, "aud": role}
                 settings = {"claims": json.dumps(claims)}
                 baseline, note = None, None
                 if rights["bypasses_rls"]:
-                    _one(conn, version, "rls_session", settings | {"row_security": "off", "as_role": "none"})
+                    _one(conn, statement("rls_session", version), settings | {"row_security": "off", "as_role": "none"})
                     baseline = _read(session.fetch_json(explain_sql))
                 else:
                     note = (f"pgpulse's role {rights['me']} does not bypass row-level security (it is not a superuser, "
                             f"has no BYPASSRLS and does not own {policy.table_display}): the read without RLS is "
                             "not measured.")
-                _one(conn, version, "rls_session", settings | {"row_security": "on", "as_role": role})
+                _one(conn, statement("rls_session", version), settings | {"row_security": "on", "as_role": role})
                 measured = _read(session.fetch_json(explain_sql))
     except RlsProblem:
         raise
@@ -143,8 +143,8 @@ def measure(db, policy: Policy, role: str | None = None, has_auth_users: bool = 
                        session_changes=session.changes)
 
 
-def _one(conn, version: int, name: str, params: dict) -> dict | None:
-    found = run(conn, statement(name, version), params)
+def _one(conn, query, params: dict) -> dict | None:
+    found = run(conn, query, params)
     return found[0] if found else None
 
 
@@ -175,7 +175,7 @@ def _refuse(rights: dict | None, role: str, policy: Policy) -> None:
 
 
 def _sample_user(conn, version: int) -> str | None:
-    row = _one(conn, version, "rls_sample_user", {})
+    row = _one(conn, statement("rls_sample_user", version), {})
     return row["id"] if row else None
 
 
