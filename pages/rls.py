@@ -42,7 +42,9 @@ def show_read(m: rls_cost.Measurement, label: str) -> None:
     metric(cols[0], f"{label}: with RLS", fmt_ms(m.with_rls.execution_ms), f"as {m.role}, {fmt_count(m.with_rls.rows)} rows")
     metric(cols[1], "Same read without RLS", fmt_ms(base) if base is not None else "–",
            f"{fmt_count(m.without_rls.rows)} rows" if m.without_rls else "not measured")
-    metric(cols[2], "RLS costs", f"{m.slowdown:,.1f}x" if m.slowdown else "–", "slower than without RLS")
+    s = m.slowdown
+    metric(cols[2], "RLS costs", "–" if not s else f"{s:,.1f}x" if s >= 1 else f"{1 / s:,.1f}x",
+           "slower than without RLS" if not s or s >= 1 else "faster than without RLS (fewer rows)")
     metric(cols[3], "Buffers with RLS", fmt_count(sum(n.exclusive_buffers.get("shared_hit", 0)
                                                          + n.exclusive_buffers.get("shared_read", 0)
                                                          for n in m.with_rls.plan.nodes)), "blocks read")
