@@ -12,7 +12,6 @@ from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, ch
 from lib.core.fmt import fmt_count
 from lib.core.rows import capped, more
 from lib.supabase import api, lints, policies
-from lib.supabase import policy_rewrite as rewrite
 from lib.supabase.policies import Policy
 
 RLS_PAGE = "See the RLS policies page for every policy and its measured cost."
@@ -47,7 +46,7 @@ def _capped(ctx: CheckContext, check_id: str, severity: Severity, items: list, b
 
 def rewrite_action(p: Policy):
     """The ALTER POLICY that wraps the per-row calls, or (None, why not)."""
-    done = rewrite.rewrite(p.using, p.check)
+    done = p.rewrite
     if not done.changed:
         return None, done.problem
     return builders.alter_policy(p.schema, p.table, p.name, done.using, done.check), None

@@ -39,6 +39,29 @@ def parsed(text: str | None) -> expr.Expression:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What the lints want to know of one expression, worked out once per distinct text."""
+
+    calls: tuple[str, ...]  # session functions called per row
+    user_metadata: bool
+    always_true: bool
+    columns: tuple[str, ...]  # compared with the user's id or a claim
+
+
+@lru_cache(maxsize=50_000)
+def facts(text: str | None) -> Facts:
+    e = parsed(text)
+    return Facts(tuple(expr.per_row_calls(e)), expr.reads_user_metadata(e), expr.always_true(e),
+                 tuple(expr.compared_columns(e)))
+
+
+@lru_cache(maxsize=10_000)
+def rewritten(using_text: str | None, check_text: str | None) -> expr.Rewrite:
+    """The policy's rewrite (lib.supabase.policy_rewrite.rewrite), once per distinct pair of texts."""
+    return expr.rewrite(parsed(using_text), parsed(check_text))
+
+
+@dataclass(frozen=True)
 class Policy:
     oid: int
     schema: str
@@ -86,7 +109,11 @@ class Policy:
 
     @property
     def per_row_calls(self) -> list[str]:
-        return list(dict.fromkeys([*expr.per_row_calls(self.using), *expr.per_row_calls(self.check)]))
+        return list(dict.fromkeys([*facts(self.using_text).calls, *facts(self.check_text).calls]))
+
+    @property
+    def rewrite(self) -> expr.Rewrite:
+        return rewritten(self.using_text, self.check_text)
 
     @property
     def unreadable(self) -> str | None:
@@ -130,7 +157,7 @@ def initplan(policies: list[Policy]) -> list[Policy]:
 
 def user_metadata(policies: list[Policy]) -> list[Policy]:
     return [p for p in policies if p.in_scope
-            and (expr.reads_user_metadata(p.using) or expr.reads_user_metadata(p.check))]
+            and (facts(p.using_text).user_metadata or facts(p.check_text).user_metadata)]
 
 
 @dataclass(frozen=True)
@@ -180,9 +207,9 @@ def always_true(policies: list[Policy]) -> list[AlwaysTrue]:
             continue
         if not (p.to_public or set(p.roles) & set(API_ROLES)):
             continue
-        using_true = expr.always_true(p.using)
+        using_true = facts(p.using_text).always_true
         using = p.command in ("UPDATE", "DELETE", "ALL") and (using_true or p.using_text is None)
-        check = expr.always_true(p.check) or (p.check_text is None and (
+        check = facts(p.check_text).always_true or (p.check_text is None and (
             p.command == "INSERT" or (p.command in ("UPDATE", "ALL") and using_true)))
         if using or check:
             found.append(AlwaysTrue(p, using, check))
@@ -202,7 +229,7 @@ def unindexed_columns(policies: list[Policy], min_rows: int = 0) -> list[Unindex
     for p in policies:
         if not (p.in_scope and p.rls_enabled) or p.table_rows < min_rows or p.relkind not in ("r", "p"):
             continue
-        columns = dict.fromkeys([*expr.compared_columns(p.using), *expr.compared_columns(p.check)])
+        columns = dict.fromkeys([*facts(p.using_text).columns, *facts(p.check_text).columns])
         found.extend(Unindexed(p, c) for c in columns if c not in p.indexed_columns)
     return found
 
@@ -230,14 +257,14 @@ def hidden_by_true(policies: list[Policy]) -> list[Hidden]:
     found = []
     for group in by_table.values():
         for wide in group:
-            if not expr.always_true(wide.using):
+            if not facts(wide.using_text).always_true:
                 continue
             for action in wide.actions:
                 if action == "INSERT":
                     continue  # INSERT has no USING
                 stricter = tuple(o.name for o in group if o is not wide and action in o.actions
                                  and (wide.to_public or (not o.to_public and set(o.roles) <= set(wide.roles)))
-                                 and o.using_text is not None and not expr.always_true(o.using))
+                                 and o.using_text is not None and not facts(o.using_text).always_true)
                 if stricter:
                     found.append(Hidden(wide, action, stricter))
     return found
