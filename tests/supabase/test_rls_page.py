@@ -94,3 +94,35 @@ def test_a_role_that_may_not_read_pg_policy_gets_a_sentence(fresh_url, monkeypat
     finally:
         q(url, "GRANT SELECT ON pg_catalog.pg_policy TO PUBLIC")
         q(url, "DROP ROLE rls_blind")
+
+
+def test_audit_page_offers_the_undo_of_a_policy_rewrite(fresh_url, monkeypatch, tmp_path):
+    from lib.actions import builders
+    from lib.core.store import open_store
+    from lib.maintenance import runner
+    from tests.conftest import make_db
+
+    url = fresh_url
+    shape.install(url)
+    q(url, "CREATE TABLE public.t (id int PRIMARY KEY, user_id uuid)")
+    q(url, 'CREATE POLICY "own; rows" ON public.t USING (auth.uid() = user_id)')
+    store_url = str(tmp_path / "store.db")
+    monkeypatch.setenv("PGPULSE_STORE_URL", store_url)
+    monkeypatch.setenv("PGPULSE_ACTIONS", "1")
+    db = make_db(url, actions_enabled=True, name="env")
+    store = open_store(store_url)
+    try:
+        action = builders.alter_policy("public", "t", "own; rows", "(SELECT auth.uid()) = user_id", None)
+        assert runner.execute(db, action, store, runner.Actor(app_user="alice")).state == "done"
+    finally:
+        store.close()
+        db.close()
+    monkeypatch.setenv("DATABASE_URL", url)
+    stbind.settings.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.switch_page("pages/audit.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(c.value == 'Undo: `ALTER POLICY "own; rows" ON "public"."t" USING ((auth.uid() = user_id))`'
+               for c in at.caption), [c.value for c in at.caption]
+    assert any(b.label == "Undo…" for b in at.button)
