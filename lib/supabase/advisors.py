@@ -13,7 +13,7 @@ from lib.supabase.lints import ERROR, INFO, LINTS, WARN, Lint
 
 LEVELS = (ERROR, WARN, INFO)
 LEVEL_WORDS = {ERROR: "Error", WARN: "Warning", INFO: "Info"}
-HIDDEN_EVIDENCE = ("docs", "fix_sql")  # shown apart on the page
+HIDDEN_EVIDENCE = ("docs", "fix_sql", "supabase_level")  # shown apart on the page
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 Studio's Advisors show them, what it means, how to fix it, and its documentation link.
 
 A Finding that answers one of these lints carries its name in `supabase_lint` (whatever check made it):
-`tag(finding, name)` sets it and puts the documentation link in its evidence as `docs`. The Advisors
+`tag(finding, name)` sets it and puts the lint's level and documentation link in its evidence as
+`supabase_level` and `docs`. The Advisors
 page groups findings by this field. `needs` says what a lint cannot be judged without: Supabase's `auth`
 schema (`auth`), the API roles anon and authenticated (`api_roles`), or the schemas the API exposes
 (`exposed`, from pgrst.db_schemas); see lib/supabase/api.py.
@@ -51,8 +52,10 @@ class Lint:
 
     @property
     def severity(self) -> Severity:
-        """The pgpulse severity of a finding that only this lint makes."""
-        return {ERROR: Severity.CRITICAL, WARN: Severity.WARNING, INFO: Severity.INFO}[self.level]
+        """The pgpulse severity of a finding that only this lint makes. pgpulse keeps critical for what is
+        about to stop the database (wraparound, a sequence at its end, ...): Supabase's ERROR is a warning
+        here, and the finding says its Supabase level (evidence `supabase_level`)."""
+        return {ERROR: Severity.WARNING, WARN: Severity.WARNING, INFO: Severity.INFO}[self.level]
 
 
 API = frozenset({"api_roles", "exposed"})
@@ -212,4 +215,5 @@ def docs_url(name: str) -> str:
 def tag(finding: Finding, name: str) -> Finding:
     """The finding, marked as an answer to Supabase's lint `name`, with the lint's docs link in its evidence."""
     lint = LINTS[name]  # KeyError for a name Supabase's linter does not have
-    return replace(finding, supabase_lint=lint.name, evidence={**finding.evidence, "docs": lint.docs_url})
+    return replace(finding, supabase_lint=lint.name,
+                   evidence={**finding.evidence, "supabase_level": lint.level, "docs": lint.docs_url})
