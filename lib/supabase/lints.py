@@ -2,7 +2,8 @@
 Studio's Advisors show them, what it means, how to fix it, and its documentation link.
 
 A Finding that answers one of these lints carries its name in `supabase_lint` (whatever check made it):
-`tag(finding, name)` sets it and puts the documentation link in its evidence as `docs`. The Advisors
+`tag(finding, name)` sets it and puts the lint's level and documentation link in its evidence as
+`supabase_level` and `docs`. The Advisors
 page groups findings by this field. `needs` says what a lint cannot be judged without: Supabase's `auth`
 schema (`auth`), the API roles anon and authenticated (`api_roles`), or the schemas the API exposes
 (`exposed`, from pgrst.db_schemas); see lib/supabase/api.py.
@@ -39,6 +40,7 @@ class Lint:
     meaning: str  # what it means, in our words
     remediation: str
     needs: frozenset[str] = frozenset()  # auth, api_roles, exposed
+    answered_by: str = ""  # the pgpulse check whose findings answer it, when it is not supabase.<name>
 
     @property
     def code(self) -> str:
@@ -50,8 +52,10 @@ class Lint:
 
     @property
     def severity(self) -> Severity:
-        """The pgpulse severity of a finding that only this lint makes."""
-        return {ERROR: Severity.CRITICAL, WARN: Severity.WARNING, INFO: Severity.INFO}[self.level]
+        """The pgpulse severity of a finding that only this lint makes. pgpulse keeps critical for what is
+        about to stop the database (wraparound, a sequence at its end, ...): Supabase's ERROR is a warning
+        here, and the finding says its Supabase level (evidence `supabase_level`)."""
+        return {ERROR: Severity.WARNING, WARN: Severity.WARNING, INFO: Severity.INFO}[self.level]
 
 
 API = frozenset({"api_roles", "exposed"})
@@ -61,7 +65,8 @@ _ALL = [
     Lint("unindexed_foreign_keys", 1, INFO, PERFORMANCE, "Unindexed foreign keys",
          "A foreign key whose columns no index leads with: deletes and key updates on the referenced table, "
          "and joins on the key, read the whole referencing table.",
-         "Create an index on the foreign key's columns (CREATE INDEX CONCURRENTLY)."),
+         "Create an index on the foreign key's columns (CREATE INDEX CONCURRENTLY).",
+         answered_by="indexes.fk_missing"),
     Lint("auth_users_exposed", 2, ERROR, SECURITY, "Exposed auth users",
          "A view in a schema the API serves reads auth.users and the API roles may select from it: user "
          "e-mails, phone numbers and metadata can be read by anyone holding the project's anon key.",
@@ -75,10 +80,12 @@ _ALL = [
     Lint("no_primary_key", 4, INFO, PERFORMANCE, "No primary key",
          "A table without a primary key: rows cannot be told apart, updated one by one or replicated "
          "logically, and the API cannot address a single row.",
-         "Add a primary key (an identity or uuid column when no natural key exists)."),
+         "Add a primary key (an identity or uuid column when no natural key exists).",
+         answered_by="schema.no_primary_key"),
     Lint("unused_index", 5, INFO, PERFORMANCE, "Unused index",
          "An index never scanned since the statistics began, yet written on every insert and update.",
-         "Drop it once the statistics cover a representative period (DROP INDEX CONCURRENTLY)."),
+         "Drop it once the statistics cover a representative period (DROP INDEX CONCURRENTLY).",
+         answered_by="indexes.unused"),
     Lint("multiple_permissive_policies", 6, WARN, PERFORMANCE, "Multiple permissive policies",
          "Several permissive policies apply to the same role and action on a table: every one of them is "
          "evaluated for every row.",
@@ -94,7 +101,7 @@ _ALL = [
          "Create the policies the table needs, or disable RLS if only trusted roles reach it."),
     Lint("duplicate_index", 9, WARN, PERFORMANCE, "Duplicate index",
          "Two or more indexes of a table are identical: each is written on every change, one is enough.",
-         "Keep one and drop the others (DROP INDEX CONCURRENTLY)."),
+         "Keep one and drop the others (DROP INDEX CONCURRENTLY).", answered_by="indexes.redundant"),
     Lint("security_definer_view", 10, ERROR, SECURITY, "Security definer view",
          "A view in a schema the API serves runs with its owner's privileges: it bypasses the row-level "
          "security and grants of the tables it reads for whoever may select from it.",
@@ -136,7 +143,7 @@ _ALL = [
     Lint("table_bloat", 20, INFO, PERFORMANCE, "Table bloat",
          "A table holds much more space than its live rows need (dead rows not reclaimed).",
          "VACUUM it (and check why autovacuum falls behind); VACUUM FULL or pg_repack returns the space to "
-         "the operating system."),
+         "the operating system.", answered_by="tables.bloat"),
     Lint("fkey_to_auth_unique", 21, ERROR, SECURITY, "Foreign key to auth unique constraint",
          "A foreign key references a unique constraint of Supabase's auth schema other than a primary key: "
          "Supabase may change those constraints, and the foreign key would then block its migrations.",
@@ -208,4 +215,5 @@ def docs_url(name: str) -> str:
 def tag(finding: Finding, name: str) -> Finding:
     """The finding, marked as an answer to Supabase's lint `name`, with the lint's docs link in its evidence."""
     lint = LINTS[name]  # KeyError for a name Supabase's linter does not have
-    return replace(finding, supabase_lint=lint.name, evidence={**finding.evidence, "docs": lint.docs_url})
+    return replace(finding, supabase_lint=lint.name,
+                   evidence={**finding.evidence, "supabase_level": lint.level, "docs": lint.docs_url})

@@ -141,8 +141,9 @@ def test_each_lint_fires_exactly_where_supabase_would(findings, lint):
     for f in mine:
         assert f.supabase_lint == lint
         assert f.evidence["docs"] == f"https://supabase.com/docs/guides/database/database-linter?lint={LINTS[lint].code}"
-        assert f.severity == {"ERROR": Severity.CRITICAL, "WARN": Severity.WARNING, "INFO": Severity.INFO}[
+        assert f.severity == {"ERROR": Severity.WARNING, "WARN": Severity.WARNING, "INFO": Severity.INFO}[
             LINTS[lint].level]
+        assert f.evidence["supabase_level"] == LINTS[lint].level
         assert f.recommendation
 
 

@@ -90,7 +90,7 @@ def test_a_tagged_finding_carries_its_lint_and_docs_link():
     finding = lints.tag(Finding("x.y", Severity.WARNING, "public.t", "t", {"rows": 1}), "rls_disabled_in_public")
     data = finding.to_dict()
     assert data["supabase_lint"] == "rls_disabled_in_public"
-    assert data["evidence"] == {"rows": 1, "docs": "https://supabase.com/docs/guides/database/database-linter"
+    assert data["evidence"] == {"rows": 1, "supabase_level": "ERROR", "docs": "https://supabase.com/docs/guides/database/database-linter"
                                                    "?lint=0013_rls_disabled_in_public"}
     assert Finding("x.y", Severity.OK, "o", "t").to_dict()["supabase_lint"] is None
     with pytest.raises(KeyError):
