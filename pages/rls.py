@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import stbind
+from lib.actions import builders
 from lib.checks import rls
 from lib.core.findings import CATALOG_TTL_S
 from lib.core.fmt import fmt_count, fmt_ms
@@ -121,6 +122,10 @@ left.markdown("**USING**")
 left.code(policy.using_text or "(none)", language="sql")
 right.markdown("**WITH CHECK**")
 right.code(policy.check_text or "(none)", language="sql")
+if not policy.rls_enabled:
+    st.warning(f"Row-level security is off for {policy.table_display}: this policy does nothing, and every role "
+               "with a grant on the table reads and changes every row.", icon=":material/lock_open:")
+    action_control.action_control(db, builders.enable_rls(policy.schema, policy.table))
 if policy.unreadable:
     st.warning(f"pgpulse cannot read {policy.unreadable}: no rewrite is offered for it.", icon=":material/warning:")
 

@@ -126,3 +126,14 @@ def test_audit_page_offers_the_undo_of_a_policy_rewrite(fresh_url, monkeypatch, 
     assert any(c.value == 'Undo: `ALTER POLICY "own; rows" ON "public"."t" USING ((auth.uid() = user_id))`'
                for c in at.caption), [c.value for c in at.caption]
     assert any(b.label == "Undo…" for b in at.button)
+
+
+def test_a_policy_on_a_table_without_rls_offers_to_enable_it(fresh_url, monkeypatch):
+    url = fresh_url
+    q(url, 'CREATE TABLE public."open; t" (id int PRIMARY KEY, owner text)')
+    q(url, 'CREATE POLICY "mine" ON public."open; t" USING (owner = current_user)')
+    monkeypatch.setenv("PGPULSE_ACTIONS", "1")
+    at = page(url, monkeypatch)
+    at.selectbox(key="rls_policy").select('public.open; t · "mine" (ALL)').run()
+    assert any("Row-level security is off for public.open; t" in w.value for w in at.warning)
+    assert any(b.label == "ENABLE ROW LEVEL SECURITY…" for b in at.button)
