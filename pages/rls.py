@@ -59,6 +59,7 @@ def fix_runs(policy, fixes) -> None:
     for action, finding in fixes:
         key = action_control.action_key(db, action)
         run = runs.get(key)
+        st.code(action.sql, language="sql")
         if finding is not None or run is None:
             action_control.action_control(db, action, finding=finding, key=key)
         else:
