@@ -145,10 +145,12 @@ def unindexed_policy_column(ctx: CheckContext) -> list[Finding]:
 
     def build(u: policies.Unindexed) -> Finding:
         p = u.policy
+        names = ", ".join(f'"{n}"' for n in u.policies)
         return Finding(
             "rls.unindexed_policy_column", Severity.WARNING, p.table_display,
-            f'Policy "{p.name}" on {p.table_display} filters on {u.column}, which no index serves',
-            evidence(p, column=u.column, rows=p.table_rows),
+            f"{'Policy' if len(u.policies) == 1 else 'Policies'} {names} on {p.table_display} "
+            f"filter{'s' if len(u.policies) == 1 else ''} on {u.column}, which no index serves",
+            {"table": p.table_display, "policies": list(u.policies), "column": u.column, "rows": p.table_rows},
             f"Every read through this policy scans all {fmt_count(p.table_rows)} rows to find the user's own: an "
             f"index on {u.column} lets PostgreSQL go straight to them.",
             builders.create_index(p.schema, p.table, [u.column]))

@@ -219,19 +219,23 @@ def always_true(policies: list[Policy]) -> list[AlwaysTrue]:
 # -- pgpulse's own --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Unindexed:
-    policy: Policy
+    policy: Policy  # the first policy filtering on it
     column: str
+    policies: tuple[str, ...]  # every policy of the table filtering on it
 
 
 def unindexed_columns(policies: list[Policy], min_rows: int = 0) -> list[Unindexed]:
-    """A policy compares a column with the user's id or a claim, and no index starts with that column."""
-    found = []
+    """Policies compare a column with the user's id or a claim, and no index starts with that column:
+    one record per table and column (one index serves them all)."""
+    found: dict[tuple[int, str], list[Policy]] = {}
     for p in policies:
         if not (p.in_scope and p.rls_enabled) or p.table_rows < min_rows or p.relkind not in ("r", "p"):
             continue
         columns = dict.fromkeys([*facts(p.using_text).columns, *facts(p.check_text).columns])
-        found.extend(Unindexed(p, c) for c in columns if c not in p.indexed_columns)
-    return found
+        for c in columns:
+            if c not in p.indexed_columns:
+                found.setdefault((p.table_oid, c), []).append(p)
+    return [Unindexed(ps[0], column, tuple(p.name for p in ps)) for (_, column), ps in found.items()]
 
 
 def volatile_calls(policies: list[Policy]) -> list[Policy]:

@@ -146,13 +146,16 @@ def test_pgpulse_policy_checks(supabase_url):
     policy(url, "own", "notes", "FOR SELECT TO authenticated USING ((select auth.uid()) = user_id)")
     policy(url, "everyone", "notes", "FOR SELECT TO authenticated USING (true)")
     policy(url, "admin", "notes", 'FOR UPDATE TO authenticated USING (public."is; admin"())')
+    policy(url, "own; change", "notes", "FOR DELETE TO authenticated USING (user_id = (select auth.uid()))")
     table(url, "indexed")
     execute(url, "INSERT INTO indexed SELECT g, gen_random_uuid() FROM generate_series(1, 200) g",
             "ANALYZE indexed", "CREATE INDEX ON indexed (user_id)")
     policy(url, "own", "indexed", "USING (user_id = (select auth.uid()))")
 
     unindexed = findings(url, "rls.unindexed_policy_column", seq_scan_min_rows=100)
-    assert [(f.object, f.evidence["column"]) for f in unindexed] == [("public.notes", "user_id")]
+    # one finding per table and column: one index serves both policies
+    assert [(f.object, f.evidence["column"], f.evidence["policies"]) for f in unindexed] == [
+        ("public.notes", "user_id", ["own", "own; change"])]
     assert unindexed[0].action.sql == 'CREATE INDEX CONCURRENTLY "notes_user_id_idx" ON "public"."notes" ("user_id")'
     assert findings(url, "rls.unindexed_policy_column") == []  # 200 rows: below the default size that matters
 
