@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from lib.demo import content
 from lib.demo.planted import SUPABASE_LINTS
 from tests import servers
-from tests.webapp import SHOTS, chromium, streamlit_app
+from tests.webapp import SHOTS, chromium, settled_box, streamlit_app
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +40,21 @@ def no_error(page) -> None:
     assert "Traceback" not in page.inner_text("body")
 
 
+def click(page, locator) -> None:
+    """Once the page has settled: a click during a rerun can land on an element about to be replaced."""
+    settled_box(page, locator)
+    locator.click()
+
+
+def seen(page, text: str, shot: str, nth: int = 0) -> None:
+    """Wait for the text; on a timeout keep a screenshot of what was on screen instead."""
+    try:
+        page.get_by_text(text).nth(nth).wait_for(timeout=WAIT)
+    except Exception:
+        page.screenshot(path=str(SHOTS / f"rls-failed-{shot}.png"), full_page=True)
+        raise
+
+
 def metric_value(page, label: str) -> str:
     box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return box.locator('[data-testid="stMetricValue"]').inner_text()
@@ -59,12 +74,12 @@ def test_measure_fix_and_measure_again_in_the_browser(demo_copy, tmp_path):
 
         # pick the policy, measure its read as authenticated and without RLS
         box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Policy")
-        box.click()
+        click(page, box)
         page.keyboard.type("own todos (SELECT)")
         page.get_by_role("option", name=LABEL).click()
         page.get_by_role("heading", name='"own todos" on public.todos').wait_for(timeout=WAIT)
-        page.get_by_role("button", name="Measure the read").click()
-        page.get_by_text("Measured: with RLS").wait_for(timeout=WAIT)
+        click(page, page.get_by_role("button", name="Measure the read"))
+        seen(page, "Measured: with RLS", "measure")
         before = metric_value(page, "Measured: with RLS")
         assert re.fullmatch(r"[\d,.]+ (ms|s)", before), before
         assert re.fullmatch(r"[\d,.]+ (ms|s)", metric_value(page, "Same read without RLS"))
@@ -72,17 +87,17 @@ def test_measure_fix_and_measure_again_in_the_browser(demo_copy, tmp_path):
         page.screenshot(path=str(SHOTS / "rls-measured.png"), full_page=True)
 
         # the rewrite, confirmed in the dialog that shows its exact SQL and lock
-        page.get_by_role("button", name="ALTER POLICY…").click()
+        click(page, page.get_by_role("button", name="ALTER POLICY…"))
         dialog = page.get_by_role("dialog")
         dialog.get_by_text(REWRITE + ";", exact=True).wait_for(timeout=WAIT)
         dialog.get_by_text("Lock:").first.wait_for(timeout=WAIT)
         page.screenshot(path=str(SHOTS / "rls-confirm.png"))
         dialog.get_by_role("button", name="Run now").click()
-        page.get_by_text('ALTER POLICY public.todos policy "own todos": done').wait_for(timeout=WAIT)
+        seen(page, 'ALTER POLICY public.todos policy "own todos": done', "fix")
         assert policy_using(url) == "(( SELECT auth.uid() AS uid) = user_id)"
 
         # measured again by itself: before and after, side by side
-        page.get_by_text("Before and after the fix").wait_for(timeout=WAIT)
+        seen(page, "Before and after the fix", "again")
         page.get_by_text("Now: with RLS").wait_for(timeout=WAIT)
         assert metric_value(page, "Before: with RLS") == before
         expect(page.get_by_role("button", name="Undo…")).to_be_visible()
@@ -90,12 +105,12 @@ def test_measure_fix_and_measure_again_in_the_browser(demo_copy, tmp_path):
         page.screenshot(path=str(SHOTS / "rls-before-after.png"), full_page=True)
 
         # Undo puts the original expression back
-        page.get_by_role("button", name="Undo…").click()
+        click(page, page.get_by_role("button", name="Undo…"))
         dialog = page.get_by_role("dialog")
         dialog.get_by_text('ALTER POLICY "own todos" ON "public"."todos" USING ((auth.uid() = user_id));',
                            exact=True).wait_for(timeout=WAIT)
         dialog.get_by_role("button", name="Run now").click()
-        page.get_by_text('ALTER POLICY public.todos policy "own todos": done').nth(1).wait_for(timeout=WAIT)
+        seen(page, 'ALTER POLICY public.todos policy "own todos": done', "undo", nth=1)
         assert policy_using(url) == "(auth.uid() = user_id)"
         no_error(page)
         page.close()
