@@ -45,7 +45,7 @@ def show_read(m: rls_cost.Measurement, label: str) -> None:
            f"{fmt_count(m.without_rls.rows)} rows" if m.without_rls else "not measured")
     s = m.slowdown
     metric(cols[2], "RLS costs", "–" if not s else f"{s:,.1f}x" if s >= 1 else f"{1 / s:,.1f}x",
-           "slower than without RLS" if not s or s >= 1 else "faster than without RLS (fewer rows)")
+           "slower than without RLS" if not s or s >= 1 else "faster: fewer rows")
     metric(cols[3], "Buffers with RLS", fmt_count(sum(n.exclusive_buffers.get("shared_hit", 0)
                                                          + n.exclusive_buffers.get("shared_read", 0)
                                                          for n in m.with_rls.plan.nodes)), "blocks read")
