@@ -22,6 +22,9 @@ def test_advisors_page_lists_the_demos_lints(app_url):
         page.goto(f"{app_url}/advisors")
         page.get_by_role("tab", name="Security").wait_for(timeout=120_000)
         page.get_by_text("RLS disabled in public", exact=False).first.wait_for(timeout=120_000)
+        page.locator('[data-testid="stMetric"]', has_text="Errors").wait_for(timeout=60_000)
+        page.locator('[data-testid="stCode"]').first.wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")
         body = page.inner_text("body")
         assert "Traceback" not in body and page.locator('[data-testid="stException"]').count() == 0
         for title in ("Security definer view", "Exposed auth users", "Materialized view in API",
