@@ -8,10 +8,11 @@ from lib.core.fmt import fmt_evidence
 from lib.supabase import advisors, api
 from lib.supabase.lints import PERFORMANCE, SECURITY
 from pages.widgets import cached_checks
-from pages.widgets.cards import action_button
+from pages.widgets.cards import action_button, metric
 
 LEVEL_BADGES = {"ERROR": ":red-badge[:material/error: Error]", "WARN": ":orange-badge[:material/warning: Warning]",
                 "INFO": ":blue-badge[:material/info: Info]"}
+LEVEL_ICONS = {"ERROR": ":material/error:", "WARN": ":material/warning:", "INFO": ":material/info:"}
 
 db = stbind.require_db()
 
@@ -31,9 +32,13 @@ if run is None or context is None:
 cached_checks.freshness(db, run)
 st.caption(advisors.exposure_line(context))
 
+groups = advisors.groups(run.findings, context, run.errors)
+counted = advisors.issue_counts(groups)
+for column, level in zip(st.columns(3), advisors.LEVELS, strict=True):
+    metric(column, f"{advisors.LEVEL_WORDS[level]}s" if level != "INFO" else "Info", f"{counted[level]:,}",
+           "objects reported at this level")
 levels = st.pills("Levels", advisors.LEVELS, selection_mode="multi", default=list(advisors.LEVELS),
                   format_func=advisors.LEVEL_WORDS.get, key="advisors_levels")
-groups = advisors.groups(run.findings, context, run.errors)
 
 
 def objects(group: advisors.LintGroup) -> None:
@@ -53,7 +58,7 @@ def objects(group: advisors.LintGroup) -> None:
 def lint_block(group: advisors.LintGroup) -> None:
     lint = group.lint
     label = f"{lint.title} ({group.count:,})"
-    with st.expander(label, expanded=True, icon=":material/report:"):
+    with st.expander(label, expanded=True, icon=LEVEL_ICONS[lint.level]):
         st.markdown(f"{LEVEL_BADGES[lint.level]} `{lint.name}` · [Supabase docs]({lint.docs_url})")
         st.markdown(lint.meaning)
         st.markdown(f"**Fix:** {lint.remediation}")

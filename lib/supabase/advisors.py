@@ -68,8 +68,9 @@ def issue_counts(all_groups: list[LintGroup]) -> dict[str, int]:
 
 
 def details(finding: Finding) -> dict:
-    """The evidence the page shows as figures (the docs link and the fix are shown apart)."""
-    return {k: v for k, v in finding.evidence.items() if k not in HIDDEN_EVIDENCE}
+    """The evidence the page shows as figures (the docs link and the fix are shown apart); lists as words."""
+    return {k: ", ".join(map(str, v)) or "nobody" if isinstance(v, list | tuple) else v
+            for k, v in finding.evidence.items() if k not in HIDDEN_EVIDENCE}
 
 
 def exposure_line(context: SupabaseContext) -> str:

@@ -89,6 +89,14 @@ CREATE INDEX dups_a_b ON public.dups (a, b);
 CREATE TABLE auth.dups (id int PRIMARY KEY, a int);
 CREATE INDEX auth_dup_1 ON auth.dups (a);
 CREATE INDEX auth_dup_2 ON auth.dups (a);
+-- Supabase's own schema graphql_public is exposed, yet Supabase's objects there are not linted
+CREATE SCHEMA IF NOT EXISTS graphql_public;
+GRANT USAGE ON SCHEMA graphql_public TO anon, authenticated;
+CREATE FUNCTION graphql_public.graphql() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
+CREATE VIEW graphql_public.v AS SELECT 1 AS n;
+GRANT SELECT ON graphql_public.v TO anon;
+CREATE TABLE graphql_public.t (id int PRIMARY KEY, password text);
+GRANT SELECT ON graphql_public.t TO anon;
 CREATE FUNCTION private.secdef() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS 'SELECT 1';
 """
 
@@ -119,7 +127,7 @@ def shaped(pg):
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(PLANT)
         conn.execute(psycopg.sql.SQL("ALTER ROLE authenticator IN DATABASE {} SET pgrst.db_schemas = {}").format(
-            psycopg.sql.Identifier(conn.info.dbname), psycopg.sql.Literal(f"public, {API_SCHEMA}")))
+            psycopg.sql.Identifier(conn.info.dbname), psycopg.sql.Literal(f"public, {API_SCHEMA}, graphql_public")))
     return url
 
 
@@ -209,6 +217,29 @@ def test_performance_lints_come_from_pgpulses_own_checks(shaped):
     assert "public.dups_a_b" in unused and not {o for o in unused if o.startswith("auth.")}
     # the prefix index the duplicates lead is pgpulse's "redundant", not Supabase's duplicate_index
     assert set(by_lint) <= set(LINTS)
+
+
+def test_table_bloat_is_pgpulses_estimate_tagged_outside_supabases_schemas(fresh_url):
+    from lib.core.config import DatabaseConfig, Thresholds
+    from lib.core.db import Database
+
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA auth")
+        for schema, name in (("public", "bloated; t"), ("auth", "bloated")):
+            table = psycopg.sql.Identifier(schema, name)
+            for statement in ("CREATE TABLE {} (id bigint PRIMARY KEY, note text) WITH (autovacuum_enabled = false)",
+                              "INSERT INTO {} SELECT g, repeat('x', 80) FROM generate_series(1, 60000) g",
+                              "DELETE FROM {} WHERE id % 10 <> 0", "VACUUM ANALYZE {}"):
+                conn.execute(psycopg.sql.SQL(statement).format(table))
+    db = Database(DatabaseConfig(name="t", conninfo=fresh_url, source="test"),
+                  Thresholds(bloat_min_mb=0.5, table_bloat_ratio=0.3))
+    try:
+        found = run_checks(CheckContext(db, db.thresholds), ["tables.bloat"]).findings
+    finally:
+        db.close()
+    tagged = {f.object: f.supabase_lint for f in found}
+    assert tagged.get('public."bloated; t"') == "table_bloat"
+    assert "auth.bloated" in tagged and tagged["auth.bloated"] is None
 
 
 def test_without_the_supabase_shape_the_api_lints_make_no_finding(fresh_url):

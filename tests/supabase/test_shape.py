@@ -95,3 +95,13 @@ def test_a_tagged_finding_carries_its_lint_and_docs_link():
     assert Finding("x.y", Severity.OK, "o", "t").to_dict()["supabase_lint"] is None
     with pytest.raises(KeyError):
         lints.tag(finding, "no_such_lint")
+
+
+def test_missing_says_which_part_is_missing():
+    only_anon = api.SupabaseContext(True, frozenset({"anon"}), ("public",), "x")
+    assert only_anon.missing(lints.API) == "Not applicable: the API role authenticated does not exist."
+    nothing = api.SupabaseContext(False, frozenset(), None)
+    why = nothing.missing(lints.AUTH_API)
+    assert why.startswith("Not applicable: there is no auth.users table")
+    assert "the API roles anon and authenticated do not exist" in why and "pgrst.db_schemas" in why
+    assert nothing.missing(lints.LINTS["extension_in_public"].needs) is None
