@@ -96,10 +96,9 @@ issues = rls.issue_map(findings)
 cols = st.columns(4)
 metric(cols[0], "Policies", fmt_count(len(found)), f"on {fmt_count(len({p.table_oid for p in found}))} tables")
 metric(cols[1], "With an issue", fmt_count(len(issues)), "see the list's issues column")
-metric(cols[2], "Per-row auth calls", fmt_count(sum(1 for f in findings if f.check == "supabase.auth_rls_initplan")),
-       "auth_rls_initplan")
+metric(cols[2], "Per-row auth calls", fmt_count(len(policies.initplan(found))), "policies (auth_rls_initplan)")
 metric(cols[3], "Unindexed policy columns",
-       fmt_count(sum(1 for f in findings if f.check == "rls.unindexed_policy_column")), "filters without an index")
+       fmt_count(len(policies.unindexed_columns(found, db.thresholds.seq_scan_min_rows))), "filters without an index")
 
 only_issues = st.toggle("Only policies with an issue", key="rls_only_issues")
 picked = st.session_state.get("rls_policy")

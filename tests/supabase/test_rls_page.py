@@ -137,3 +137,25 @@ def test_a_policy_on_a_table_without_rls_offers_to_enable_it(fresh_url, monkeypa
     at.selectbox(key="rls_policy").select('public.open; t · "mine" (ALL)').run()
     assert any("Row-level security is off for public.open; t" in w.value for w in at.warning)
     assert any(b.label == "ENABLE ROW LEVEL SECURITY…" for b in at.button)
+
+
+def test_thousands_of_policies_list(fresh_url, monkeypatch):
+    url = fresh_url
+    shape.install(url)
+    q(url, """DO $$
+    BEGIN
+        FOR i IN 1 .. 300 LOOP
+            EXECUTE format('CREATE TABLE public.%I (id int PRIMARY KEY, user_id uuid)', 't; ' || i);
+            EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', 't; ' || i);
+            FOR j IN 1 .. 5 LOOP
+                EXECUTE format('CREATE POLICY %I ON public.%I FOR SELECT TO authenticated USING (auth.uid() = user_id)',
+                               'p "' || j, 't; ' || i);
+            END LOOP;
+        END LOOP;
+    END $$""")
+    at = page(url, monkeypatch)
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.dataframe[0].value) == 1500
+    assert next(m for m in at.metric if m.label == "Policies").value == "1.5k"
+    assert next(m for m in at.metric if m.label == "Per-row auth calls").value == "1.5k"
+    assert len(at.selectbox(key="rls_policy").options) == 1500
