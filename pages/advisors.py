@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib import stbind
-from lib.core.findings import CATALOG_TTL_S
+from lib.core.findings import LIVE_TTL_S
 from lib.core.fmt import fmt_evidence
 from lib.supabase import advisors, api
 from lib.supabase.lints import PERFORMANCE, SECURITY
@@ -17,7 +17,7 @@ LEVEL_ICONS = {"ERROR": ":material/error:", "WARN": ":material/warning:", "INFO"
 db = stbind.require_db()
 
 
-@stbind.cached(ttl=CATALOG_TTL_S)
+@stbind.cached(ttl=LIVE_TTL_S)  # one cheap query: it follows a changed pgrst.db_schemas soon
 def supabase_context(db):
     return api.read(db)
 

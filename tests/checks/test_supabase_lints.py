@@ -217,6 +217,15 @@ def test_performance_lints_come_from_pgpulses_own_checks(shaped):
     assert "public.dups_a_b" in unused and not {o for o in unused if o.startswith("auth.")}
     # the prefix index the duplicates lead is pgpulse's "redundant", not Supabase's duplicate_index
     assert set(by_lint) <= set(LINTS)
+    # with a prefix beside the word, that prefix's checks keep every finding
+    db = make_db(shaped)
+    try:
+        both = run_checks(CheckContext(db, db.thresholds), ["supabase", "schema.no_primary_key"]).findings
+    finally:
+        db.close()
+    untagged = {f.object for f in both if f.check == "schema.no_primary_key" and not f.supabase_lint}
+    assert "auth.no_key" in untagged
+    assert {f.supabase_lint for f in both} >= {"no_primary_key", "rls_disabled_in_public", "duplicate_index"}
 
 
 def test_table_bloat_is_pgpulses_estimate_tagged_outside_supabases_schemas(fresh_url):
