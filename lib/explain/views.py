@@ -69,6 +69,7 @@ def node_frame(plan: Plan, diagnostics: list[Diagnostic]) -> pd.DataFrame:
             "factor": n.estimate_factor, "removed by filter": n.rows_removed_by_filter or None,
             **{label: n.exclusive_buffers.get(key, 0.0) for key, label in BUFFER_COLUMNS.items()},
             "I/O ms": n.exclusive_io_ms, "findings": ", ".join(d.rule for d in notes.get(n.index, [])),
+            "notes": " ".join(n.notes),
             "depth": n.depth, "parent": n.parent,
         }  # fmt: skip
         rows.append(row)

@@ -164,17 +164,42 @@ def _subtract(nodes: list, charges: list[tuple[int, int, float]]) -> None:
         n.exclusive_ms = n.inclusive_ms
         n.exclusive_buffers = dict(n.buffers)
         n.exclusive_io_ms = n.io_ms
+        n.outside_ms = 0.0
+    received = [0.0] * len(nodes)
     for child, target, frac in charges:
         c, t = nodes[child], nodes[target]
-        t.exclusive_ms -= frac * c.inclusive_ms
+        received[target] += frac * c.inclusive_ms
         t.exclusive_io_ms -= frac * c.io_ms
         for k, v in c.buffers.items():
             t.exclusive_buffers[k] -= frac * v
+    _overflow(nodes, received)
     for n in nodes:
         # buffers and I/O are counted by the backend, not per node: children can show
         # a little more than their parent, never less than nothing
         n.exclusive_io_ms = max(0.0, n.exclusive_io_ms)
         n.exclusive_buffers = {k: max(0.0, round(v, 6)) for k, v in n.exclusive_buffers.items()}
+
+
+def _overflow(nodes: list, received: list[float]) -> None:
+    """Subtract what each node runs; what does not fit in its own timing moves up a level.
+
+    A node's children can take longer than the node itself: a SubPlan in an Index Cond is run
+    when the parent rescans the node, outside the node's instrumentation; per-loop times are
+    printed rounded to 0.001 ms, so a Memoize answering thousands of loops from its cache shows
+    0.000 ms over a child that took longer. The excess was spent in the node above (it holds
+    the rescans and the rounding), so it is charged there; the node keeps 0 ms of its own and
+    says how much of its children's time ran outside it (`outside_ms`). Deepest nodes first,
+    so an excess passed up is counted before the node above is settled.
+    """
+    for n in sorted(nodes, key=lambda n: -n.index):
+        n.exclusive_ms = n.inclusive_ms - received[n.index]
+        excess = -n.exclusive_ms
+        if excess <= 0:
+            continue
+        n.exclusive_ms = 0.0
+        n.outside_ms = excess
+        if n.parent is not None:
+            received[n.parent] += excess
 
 
 def _costs(nodes: list) -> None:
@@ -189,7 +214,8 @@ def _costs(nodes: list) -> None:
 
 def _shares(nodes: list, timed: bool) -> None:
     if timed:
-        total = nodes[0].inclusive_ms
+        # the root's time, or more when part of its children's time ran outside even the root
+        total = sum(n.exclusive_ms for n in nodes)
         for n in nodes:
             n.share = n.exclusive_ms / total if total > 0 else 0.0
         return

@@ -51,7 +51,7 @@ TREE_CSS = """<style>
 .pt .kids{margin-left:1.05rem;border-left:1px solid rgba(128,128,128,.3);padding-left:.35rem}
 .pt .det{margin:.1rem 0 .3rem 1.6rem;padding:.25rem .5rem;background:rgba(128,128,128,.07);border-radius:.3rem;
   font-size:.8rem;color:#555;word-break:break-word}
-.pt .det b{color:#444;font-weight:600}
+.pt .det b{color:#444;font-weight:600} .pt .note{color:#8a5a00;font-style:italic}
 </style>"""
 
 
@@ -79,7 +79,8 @@ def _rows_text(node: Node) -> str:
 
 def _details(node: Node) -> str:
     """What a click on the node shows (its findings are badges on its line and listed above the tree)."""
-    parts = [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}{KB.get(k, '')}"
+    parts = [f'<span class="note">{_e(text)}</span>' for text in node.notes]
+    parts += [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}{KB.get(k, '')}"
              for k, v in node.raw.items() if k in DETAIL_KEYS and v not in (0, 0.0, "")]
     if node.rows_removed_by_filter:
         parts.append(f"<b>Rows removed by filter:</b> {node.rows_removed_by_filter:,.0f} ({node.removed_share:.0%})")
