@@ -13,7 +13,9 @@ lib/plan/accounting.py; the rules in short:
   under that child gets the same P. PostgreSQL prints a parallel node's time averaged over
   its loops, so time x loops is the sum over processes, and dividing by the processes gives
   the wall-clock part (exact when the work is evenly spread, which parallel plans aim for).
-  Buffers and I/O times are totals over processes and are never divided.
+  Buffers and I/O times are totals over processes and are never divided. With VERBOSE,
+  which prints each worker's time, the divisor is total / slowest process instead, so the
+  parallel part counts the time the Gather waited for (lib/plan/accounting.py).
 * exclusive_ms = inclusive_ms minus the time of what runs inside the node: its children,
   its SubPlans, the InitPlans whose result it uses, and for a CTE Scan the part of the CTE's
   own time that this scan triggered. Each node's time is subtracted exactly once, so the
@@ -56,7 +58,8 @@ class Node:
     loops: int | None = None
     actual_total_ms: float | None = None  # per loop
     never_executed: bool = False
-    parallel_divisor: int = 1
+    parallel_divisor: int = 1  # processes that ran it (under a Gather)
+    wall_divisor: float = 1.0  # what time x loops is divided by: P, or total / slowest process (VERBOSE)
     inclusive_ms: float = 0.0
     exclusive_ms: float = 0.0
     exclusive_cost: float = 0.0

@@ -132,7 +132,10 @@ def _gather_note(n, nodes: list) -> str | None:
     procs = child.parallel_divisor
     rows = f" the {child.total_rows:,.0f} rows they produce," if child.total_rows is not None else ""
     merge = " merging their sorted streams," if n.node_type == "Gather Merge" else ""
-    return (f"A {n.node_type}'s own time is the leader's: starting the workers,{rows}{merge} passing rows through "
+    head = (f"A {n.node_type}'s own time is the leader's: starting the workers,{rows}{merge} passing rows through "
             f"shared memory, and waiting for the slowest process. The nodes below ran in {procs} processes "
-            f"(the leader and {procs - 1} workers); PostgreSQL prints their time per loop, one loop per process, "
-            f"so their times here are per-process averages: the wall-clock time when the work is spread evenly.")
+            f"(the leader and {procs - 1} workers); PostgreSQL prints their time per loop, one loop per process")
+    if any(w.get("Actual Total Time") is not None for w in child.raw.get("Workers") or []):
+        return (f"{head}. VERBOSE printed each worker's time, so the time below is the slowest process's "
+                "(what the Gather waited for), not the average.")
+    return f"{head}, so their times here are per-process averages: the wall-clock time when the work is spread evenly."

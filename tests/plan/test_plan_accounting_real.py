@@ -189,3 +189,19 @@ def test_parallel_accounting_follows_the_instrumentation(shop, fmt, leader):
     assert g.exclusive_ms == pytest.approx(gather["Actual Total Time"] - scan["Actual Total Time"])
     note = " ".join(g.notes)
     assert "leader" in note and f"{processes} processes" in note and "average" in note
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_parallel_verbose_counts_the_slowest_process(shop, fmt):
+    text = explain(shop, "SELECT * FROM orders WHERE amount < 900", fmt, PARALLEL, verbose=True)
+    gather, scan = printed(text)[:2]
+    workers = [w["Actual Total Time"] for w in scan.get("Workers", [])]
+    if not workers:
+        pytest.skip("no worker launched (the pool was busy)")
+    total = scan["Actual Total Time"] * scan["Actual Loops"]
+    slowest = max([*workers, total - sum(workers)])  # the leader's part is what the workers do not account for
+    plan, _found = analyze(text)
+    assert_sound(plan)
+    assert plan.nodes[1].inclusive_ms == pytest.approx(slowest, rel=1e-6)
+    assert plan.nodes[0].exclusive_ms == pytest.approx(gather["Actual Total Time"] - slowest, rel=1e-6)
+    assert "slowest process's" in " ".join(plan.nodes[0].notes)
