@@ -39,7 +39,7 @@ def pgss_statement(db, queryid):
     return source.statement_text(db, queryid)
 
 
-st.title("Plans")
+st.title("EXPLAIN")
 st.caption("EXPLAIN a statement (one at a time, in a transaction that is always rolled back, READ ONLY unless "
            "you allow data changes, with a timeout) or paste a plan; then see where the time goes and what to fix.")
 
@@ -184,8 +184,8 @@ def show_current() -> None:
         label = left.text_input("Label", placeholder="e.g. before the index on leads(email)")
         if right.form_submit_button("Keep for comparison", icon=":material/bookmark_add:"):
             kept_id = keep.keep(plans_store, config.name, label, current["document"], current["sql"],
-                                current["source"], current["options"])
-            st.toast(f"Kept as plan #{kept_id}. Compare it under *Compare kept plans*.")
+                                current["source"], current["options"], params=current.get("params"))
+            st.toast(f"Kept as plan #{keep.number_of(plans_store, kept_id)}. Compare it under *Compare kept plans*.")
 
 
 def compare_view() -> None:
@@ -197,7 +197,9 @@ def compare_view() -> None:
     left, right = st.columns(2)
     before = left.selectbox("Before", kept, index=1, format_func=lambda k: k.title)
     after = right.selectbox("After", kept, index=0, format_func=lambda k: k.title)
-    plan_view.show_comparison(compare(before.plan(), after.plan()))
+    left.caption(plan_view.md(plan_view.params_text(before.params)))
+    right.caption(plan_view.md(plan_view.params_text(after.params)))
+    plan_view.show_comparison(compare(before.plan(), after.plan()), keep.run_difference(before, after))
     with st.expander("Kept plans"):
         for k in kept:
             a, b = st.columns([5, 1])

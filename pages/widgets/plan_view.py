@@ -197,12 +197,13 @@ def current_from_run(result) -> dict:
     how = (f"{result.explain_sql.splitlines()[0].removeprefix('/* pgpulse */ ')} — ran {mode} on PostgreSQL "
            f"{result.server_version // 10000} in {fmt_ms(result.wall_ms)}, then rolled back.")
     return {"document": result.document, "sql": result.statement, "source": "explain", "original": None, "how": how,
-            "notes": result.notes, "changes": result.session_changes, "options": vars(result.options)}
+            "notes": result.notes, "changes": result.session_changes, "options": vars(result.options),
+            "params": list(result.params)}
 
 
 def current_from_paste(document: list[dict], text: str) -> dict:
     return {"document": document, "sql": None, "source": "pasted", "original": text, "how": "Pasted plan.",
-            "notes": [], "changes": [], "options": {}}
+            "notes": [], "changes": [], "options": {}, "params": []}
 
 
 # -- drawing -----------------------------------------------------------------------------------------
@@ -307,7 +308,8 @@ def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], o
             st.code(raw_text, language=None if original else "json", height=500)
 
 
-def show_comparison(cmp: Comparison) -> None:
+def show_comparison(cmp: Comparison, difference: str | None = None) -> None:
+    """`difference`: why the runs are not like for like ("different parameters"), said by the speed-up."""
     unit = cmp.metric
     fmt = fmt_ms if unit == "ms" else (lambda v: f"cost {v:,.0f}")
     cols = st.columns(4)
@@ -315,7 +317,10 @@ def show_comparison(cmp: Comparison) -> None:
     cols[1].metric("After", fmt(cmp.after_total), border=True)
     speed = cmp.speedup
     cols[2].metric("Speedup", "–" if speed is None else f"{speed:,.1f}x" if speed >= 1 else f"{1 / speed:,.1f}x slower",
-                   border=True)  # fmt: skip
+                   difference, delta_color="off", delta_arrow="off", border=True,
+                   help="The runs had different $n values: the speed-up may come from the values, not the plan"
+                   if difference else None)  # fmt: skip
+
     def touched(b: dict) -> float:
         return (b.get("shared_hit", 0) + b.get("shared_read", 0)) * BLOCK
 
@@ -327,13 +332,19 @@ def show_comparison(cmp: Comparison) -> None:
     left, right = st.columns([3, 1])
     with left:
         st.markdown("**Node by node**")
-        num = st.column_config.NumberColumn
-        st.dataframe(views.changes_frame(cmp), width="stretch", hide_index=True, column_config={
-            "own before": num(f"own before ({unit})", format="%.2f"),
-            "own after": num(f"own after ({unit})", format="%.2f")})  # fmt: skip
+        st.dataframe(views.changes_frame(cmp), width="stretch", hide_index=True)
     with right:
         st.markdown("**Buffers (blocks)**")
-        st.dataframe(views.buffers_frame(cmp), width="stretch", hide_index=True)
+        num = st.column_config.NumberColumn
+        st.dataframe(views.buffers_frame(cmp), width="stretch", hide_index=True,
+                     column_config={"before": num(format="compact"), "after": num(format="compact")})
+
+
+def params_text(params: list | None) -> str:
+    """'$1 = 'a@b.c', $2 = 5' for a caption; what a run without values says."""
+    if not params:
+        return "no parameter values"
+    return ", ".join(f"${i} = {'NULL' if v is None else repr(v)}" for i, v in enumerate(params, 1))
 
 
 @st.cache_resource(show_spinner=False)

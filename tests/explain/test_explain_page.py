@@ -135,3 +135,25 @@ def test_compare_two_kept_plans(page):
     titles = [s.value.title for s in page.selectbox]
     assert "by name" in titles[0] and "by email" in titles[1]
     assert any("Seq Scan became Index Scan on clients" in m.value for m in page.markdown)
+
+
+def test_compare_view_shows_values_numbers_from_one_and_no_none(page):
+    ok(page)
+    assert [t.value for t in page.title] == ["EXPLAIN"]  # as app.py's navigation names it
+    statement = "SELECT id, name FROM leads WHERE email = $1"
+    page.radio(key="plans_mode").set_value("Run a statement").run()
+    page.text_area(key="explain_sql").input(statement).run()
+    for value, label in (("nobody@example.com", "first value"), ("other@example.com", "second value")):
+        page.text_input(key="explain_param_1").input(value).run()
+        ok(button(page, "Run EXPLAIN").click().run())
+        keep(page, label)
+    ok(page.radio(key="plans_mode").set_value("Compare kept plans").run())
+    numbers = sorted(int(o.split(" ")[0].lstrip("#")) for o in page.selectbox[0].options)
+    assert numbers == list(range(1, len(numbers) + 1))  # the user counts from 1
+    assert "second value" in page.selectbox[1].value.title and "first value" in page.selectbox[0].value.title
+    captions = " ".join(c.value for c in page.caption)
+    assert "$1 = 'nobody@example.com'" in captions.replace("\\", "") and "other@example.com" in captions
+    speed = next(m for m in page.metric if m.label == "Speedup")
+    assert speed.delta == "different parameters"
+    for frame in (d.value for d in page.dataframe):
+        assert not frame.isna().any().any() and "None" not in frame.astype(str).to_numpy()
