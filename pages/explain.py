@@ -176,7 +176,8 @@ def show_current() -> None:
     st.divider()
     plan_view.show_header(current, plan, diagnostics)
     st.subheader("What to fix")
-    plan_view.show_findings(plan, diagnostics)
+    db = database()  # where an index a finding asks for can be created
+    plan_view.show_findings(plan, diagnostics, db if isinstance(db, Database) else None)
     st.subheader("The plan")
     plan_view.show_plan(plan, diagnostics, current["document"], current["original"])
     with st.form("keep", border=False):

@@ -13,13 +13,16 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from lib import stbind
+from lib.actions import builders
 from lib.core.fmt import fmt_bytes, fmt_count, fmt_ms
-from lib.explain import views
+from lib.explain import source, views
 from lib.plan import Diagnostic, Plan
 from lib.plan.compare import Comparison
-from lib.plan.diagnose import name
+from lib.plan.diagnose import IndexSuggestion, name
 from lib.plan.export import DETAIL_KEYS, to_json
 from lib.plan.model import Node
+from pages.widgets.action_control import action_control
 from pages.widgets.cards import metric
 
 BLOCK = 8192  # bytes per buffer block
@@ -218,17 +221,30 @@ def show_header(current: dict, plan: Plan, diagnostics: list[Diagnostic]) -> Non
         metric(column, label, value, note)
 
 
-def show_findings(plan: Plan, diagnostics: list[Diagnostic]) -> None:
+def show_findings(plan: Plan, diagnostics: list[Diagnostic], db=None) -> None:
+    """`db`: the connected database, where an index a finding asks for can be created (a confirmed action)."""
     if not diagnostics:
         st.success("No findings: nothing in this plan matches a known problem.", icon=":material/check_circle:")
         return
     for d in diagnostics[:FINDINGS_SHOWN]:
         where = f" · node #{d.node} {name(plan.nodes[d.node])}" if d.node is not None else ""
         st.markdown(f"{SEVERITY_BADGES[d.severity]} **{d.rule}**{md(where)}  \n{md(d.message)}")
+        if d.index is not None and db is not None:
+            index_fix(db, d.index)
     if len(diagnostics) > FINDINGS_SHOWN:
         with st.expander(f"All {len(diagnostics):,} findings"):
             st.dataframe([{"severity": d.severity, "rule": d.rule, "node": d.node, "message": d.message}
                           for d in diagnostics], width="stretch", hide_index=True)
+
+
+def index_fix(db, suggestion: IndexSuggestion) -> None:
+    """The create-index action (confirmed, CONCURRENTLY, audited) for an index a finding asks for."""
+    schema = stbind.guarded(lambda: source.table_schema(db, suggestion.table, suggestion.schema), db.config.display)
+    if not schema:
+        st.caption(f"No table {md(suggestion.text.split(' (')[0])} in this database: the index cannot be created here.")
+        return
+    action = builders.create_index(schema, suggestion.table, list(suggestion.columns))
+    action_control(db, action, label=f"Create index on {md(suggestion.text)}…")
 
 
 def md(text: str) -> str:

@@ -157,3 +157,13 @@ def test_compare_view_shows_values_numbers_from_one_and_no_none(page):
     assert speed.delta == "different parameters"
     for frame in (d.value for d in page.dataframe):
         assert not frame.isna().any().any() and "None" not in frame.astype(str).to_numpy()
+
+
+def test_index_finding_offers_the_create_index_action(page):
+    ok(run_statement(page, "SELECT id, name, status FROM leads WHERE email = 'nobody@example.com'"))
+    assert any("An index on leads (email)" in m.value for m in page.markdown)
+    create = button(page, "Create index on leads (email)…")
+    ok(create.click().run())  # the confirmation dialog: the exact SQL, nothing run yet
+    code = " ".join(c.value for c in page.code)
+    assert 'CREATE INDEX CONCURRENTLY "leads_email_idx" ON "public"."leads" ("email")' in code
+    assert any(b.label == "Run now" for b in page.button)
