@@ -80,7 +80,7 @@ def _rows_text(node: Node) -> str:
     return f"rows {planned} → {fmt_count(node.actual_rows)}{loops}"
 
 
-def _details(node: Node) -> str:
+def details_html(node: Node) -> str:
     """What a click on the node shows (its findings are badges on its line and listed above the tree)."""
     parts = [f'<span class="note">{_e(text)}</span>' for text in node.notes]
     parts += [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}{KB.get(k, '')}"
@@ -137,7 +137,7 @@ def tree_html(plan: Plan, diagnostics: list[Diagnostic], rows: list[views.TreeRo
             out.append("</div></details>")
             continue
         row, node = by_index[i], plan.nodes[i]
-        detail = _details(node)
+        detail = details_html(node)
         empty = ' class="empty"' if not detail and not node.children else ""
         out.append(f'<details{empty}{" open" if row.open else ""}><summary>'
                    f"{_summary_line(node, plan, notes.get(i, []), row.hidden)}</summary>")
@@ -285,7 +285,10 @@ def summary_table(frame, key: str, plan: Plan) -> None:
 
 
 def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], original: str | None = None) -> None:
-    tree, chart, nodes, summary, raw = st.tabs(["Tree", "Where the time goes", "Nodes", "By table and type", "Raw plan"])
+    from pages.widgets import plan_view_graph  # it draws with this module's helpers
+
+    tree, graph, chart, nodes, summary, raw = st.tabs(["Tree", "Graph", "Where the time goes", "Nodes",
+                                                       "By table and type", "Raw plan"])
     frame = views.node_frame(plan, diagnostics)
     with tree:
         rows = views.tree_rows(plan, diagnostics)
@@ -295,6 +298,8 @@ def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], o
         st.caption(f"{len(plan.nodes):,} nodes, {depth} levels. Bars: the node's own share of the "
                    f"{'time' if plan.timed else 'cost'}. Click a node to fold it or see its details.{note}")
         st.html(tree_html(plan, diagnostics, rows))
+    with graph:
+        plan_view_graph.show_graph(plan, diagnostics)
     with chart:
         st.caption("Each box spans the time of its node and everything below it; the colour is the node's "
                    "own share. Click a box to zoom in, the top bar to zoom out.")

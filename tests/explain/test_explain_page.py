@@ -59,7 +59,8 @@ def test_pasted_plan_in_psql_frames(page):
     shown = metrics(page)
     assert set(shown) == {"Execution time", "Findings", "Buffers", "Spilled to disk"}
     assert any("**slowest-node**" in m.value for m in page.markdown)
-    assert [t.label for t in page.tabs] == ["Tree", "Where the time goes", "Nodes", "By table and type", "Raw plan"]
+    assert [t.label for t in page.tabs] == ["Tree", "Graph", "Where the time goes", "Nodes", "By table and type",
+                                           "Raw plan"]
     assert len(page.dataframe) >= 3  # nodes, by table, by type
 
 
