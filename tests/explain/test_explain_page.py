@@ -168,3 +168,21 @@ def test_index_finding_offers_the_create_index_action(page):
     code = " ".join(c.value for c in page.code)
     assert 'CREATE INDEX CONCURRENTLY "leads_email_idx" ON "public"."leads" ("email")' in code
     assert any(b.label == "Run now" for b in page.button)
+
+
+def test_typical_values_fill_a_placeholder_in_one_click(page, embedded_demo):
+    with psycopg.connect(embedded_demo) as conn:
+        common = conn.execute("SELECT most_common_vals::text::text[] FROM pg_stats WHERE tablename = 'leads' "
+                              "AND attname = 'status' ORDER BY inherited DESC LIMIT 1").fetchone()[0]
+    page.radio(key="plans_mode").set_value("Run a statement").run()
+    ok(page.text_area(key="explain_sql").input("SELECT id, name FROM leads WHERE status = $1 LIMIT $2").run())
+    pills = page.pills(key="explain_typical_1")
+    assert "leads.status" in pills.label and list(pills.options) == common[:5]
+    with pytest.raises(KeyError):
+        page.pills(key="explain_typical_2")  # LIMIT $2 meets no column: no suggestion
+    ok(pills.set_value(common[1]).run())
+    assert page.text_input(key="explain_param_1").value == common[1]  # filled, still an editable box
+    page.text_input(key="explain_param_1").input(common[0])
+    page.text_input(key="explain_param_2").input("5").run()
+    ok(button(page, "Run EXPLAIN").click().run())
+    assert "Execution time" in metrics(page)
