@@ -76,7 +76,8 @@ def test_a_pasted_psql_session_is_read_and_diagnosed(offline):
     assert shown["Execution time"] == "22.1 s"
     assert shown["Spilled to disk"] == "6.0 GB"  # temp written=780004 blocks of 8 kB
     assert "**sort-spill**" in rules(offline) and "spilled 1.1 GB to disk" in rules(offline)  # 1,151,688 kB
-    assert [t.label for t in offline.tabs] == ["Tree", "Where the time goes", "Nodes", "By table and type", "Raw plan"]
+    assert [t.label for t in offline.tabs] == ["Tree", "Graph", "Where the time goes", "Nodes", "By table and type",
+                                              "Raw plan"]
     assert any("4 nodes, 3 levels" in c.value for c in offline.caption)
     assert any("Execution Time: 22103.138 ms" in c.value for c in offline.code)  # the raw plan as pasted
     assert len(offline.get("download_button")) == 2  # the plan and its analysis, built on click
