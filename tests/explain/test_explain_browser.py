@@ -102,3 +102,33 @@ def test_compare_view(browser, app_url):  # noqa: F811
     page.wait_for_timeout(500)
     page.screenshot(path=str(SHOTS / "explain-compare.png"))
     page.close()
+
+
+def test_typical_values_one_click_and_node_notes(browser, app_url):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.goto(f"{app_url}/explain")
+    page.wait_for_selector("textarea", timeout=60_000)
+    page.fill("textarea", "SELECT id, name FROM leads WHERE status = $1 ORDER BY created_at LIMIT 20")
+    page.keyboard.press("Control+Enter")
+    pills = page.locator('[data-testid="stButtonGroup"]').first
+    pills.wait_for(timeout=60_000)
+    choice = pills.locator("button").nth(1)
+    value = choice.inner_text()
+    choice.click()
+    page.wait_for_timeout(1500)
+    box = page.get_by_label("$1 · text")
+    assert box.input_value() == value
+    page.screenshot(path=str(SHOTS / "explain-typical-values.png"))
+    page.get_by_role("button", name="Run EXPLAIN").click()
+    page.wait_for_selector(".pt details", timeout=60_000)
+    notes = page.locator(".pt .note")
+    assert notes.count() >= 1  # the Sort under the LIMIT was stopped early, and says so
+    assert "Stopped early" in " ".join(notes.all_text_contents())
+    body = page.inner_text("body")
+    assert "row-estimate" not in body and "Traceback" not in body
+    page.get_by_text("The plan", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / "explain-notes.png"))
+    page.close()
