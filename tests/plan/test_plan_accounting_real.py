@@ -157,6 +157,17 @@ def test_semi_join_and_exists_inner_sides_are_not_bad_estimates(shop, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_merge_join_side_stopped_when_the_other_ends(shop, fmt):
+    plan, found = analyzed(shop, "SELECT c.name, o.amount FROM customers c JOIN orders o ON o.customer_id = c.id",
+                           fmt, "SET enable_hashjoin = off; SET enable_nestloop = off")
+    assert plan.root.node_type == "Merge Join"
+    customers = next(n for n in plan.nodes if n.relation == "customers")
+    assert customers.plan_rows == 20000 and customers.actual_rows <= 60  # orders reach customer 50 only
+    assert "Merge Join" in customers.stopped_early
+    assert estimate_alarms(plan, found) == {}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_real_misestimates_are_still_flagged(shop, fmt):
     plan, found = analyzed(shop, CORRELATED, fmt)  # city and zip always equal: 1% x 1% planned, 1% real
     assert estimate_alarms(plan, found) == {"Seq Scan orders": "warning"}
