@@ -23,7 +23,8 @@ PICKER_KEY = "plan_graph_node"
 def show_graph(plan: Plan, diagnostics: list[Diagnostic]) -> None:
     notes = views.by_node(diagnostics)
     counts = {i: len(found) for i, found in notes.items() if i is not None}
-    order = [n.index for n in plan_graph.ranked(plan)]
+    shown = plan_graph.shown_nodes(plan)
+    order = [n.index for n in plan_graph.ranked(plan) if n.index in shown]  # the boxes drawn, slowest first
     left, right = st.columns([3, 1.3])
     with right:
         # one key per plan: another plan's node number may not exist in this one
@@ -31,7 +32,6 @@ def show_graph(plan: Plan, diagnostics: list[Diagnostic]) -> None:
                               format_func=lambda i: plan_graph.picker_label(plan.nodes[i], plan))
         node_details(plan, plan.nodes[picked], notes.get(picked, []))
     with left:
-        shown = plan_graph.shown_nodes(plan)
         more = f" The {len(shown):,} nodes on the costliest paths are drawn; every node is in the Tree and Nodes tabs." \
             if len(shown) < len(plan.nodes) else ""
         st.caption(f"Boxes: the node, what it reads, its own {'time' if plan.timed else 'cost'} and share, its rows. "

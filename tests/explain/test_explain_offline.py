@@ -123,3 +123,22 @@ def test_the_password_gate_still_comes_first(start):
     at.text_input[0].input("open sesame").run()
     at.switch_page("pages/explain.py").run()
     assert [r.key for r in at.radio] == ["plans_mode"]
+
+
+def test_graph_tab_with_its_node_picker(offline):
+    paste(offline, HASH_JOIN.read_text())  # Hash Join, Seq Scan on entetes, Hash, Seq Scan
+    chart = offline.get("graphviz_chart")
+    assert len(chart) == 1
+    picker = next(s for s in offline.selectbox if s.label == "Node, slowest first")
+    slowest = max(range(4), key=lambda i: float(next(
+        r for r in offline.dataframe[0].value.to_dict("records") if r["#"] == i)["own"]))
+    assert picker.value == slowest  # the slowest node is picked first
+    spec = chart[0].proto.spec
+    assert f'n{slowest} [' in spec and "#1f5f94" in spec.split(f"n{slowest} [")[1].split("];")[0]
+    other = next(i for i in range(4) if i != slowest)
+    picker.set_value(other).run()
+    assert not offline.exception
+    spec = offline.get("graphviz_chart")[0].proto.spec
+    assert "#1f5f94" in spec.split(f"n{other} [")[1].split("];")[0]
+    titles = {0: "Hash Join", 1: "Seq Scan", 2: "Hash", 3: "Seq Scan"}  # as the plan prints them
+    assert any(m.value.startswith(f"**{titles[other]}**") for m in offline.markdown)  # its details beside
