@@ -8,6 +8,10 @@ SAMPLE_PARAMS = {
     "lock_timeout": "2000ms",
     "type_oids": [23, 25],
     "queryid": 0,
+    "relation": "pg_catalog.pg_class",
+    "params": [1, 2],
+    "relations": ["pg_catalog.pg_class", "pg_catalog.pg_type"],
+    "columns": ["relkind", "typname"],
     "names": ["work_mem", "statement_timeout", "pg_stat_statements.max"],
     "pid": 1,
     # tables, indexes and schema
