@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from lib.core.fmt import fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
+from lib.core.fmt import evidence_label, fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
 from lib.maintenance.precheck import INDEX_KINDS, TABLE_KINDS, Resolved
 from lib.maintenance.reader import Reader
 
@@ -144,7 +144,7 @@ LABELS = {"size_bytes": "size", "table_bytes": "table size", "table_total_bytes"
 def table(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
     """Rows of figure / before / after, for people."""
     keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN]
-    return [{"figure": LABELS.get(k, k.replace("_", " ")), "before": show(k, before.get(k)),
+    return [{"figure": LABELS.get(k, evidence_label(k)), "before": show(k, before.get(k)),
              "after": show(k, after.get(k))} for k in keys]
 
 

@@ -61,6 +61,9 @@ def test_text_output_is_readable(demo_url):
     done = check("--dsn", demo_url)
     assert "WARN" in done.stdout and "queries.slow" in done.stdout
     assert done.stdout.strip().splitlines()[-1].endswith("info")
+    # evidence under each finding, in words with units (not `mean_exec_ms: 123.45`)
+    assert "mean time: " in done.stdout and "calls: " in done.stdout
+    assert "mean_exec_ms" not in done.stdout and "_bytes" not in done.stdout
 
 
 def test_demo_cli_prints_a_working_url(embedded_demo):
