@@ -11,6 +11,12 @@ from lib.core.rows import capped, records, stamp
 from lib.storage import bloat, tables
 
 TABLES_PAGE = "See the Tables page for the rest."
+# Where a dead ratio's live rows come from (queries/table_health.sql, live_source).
+LIVE_SOURCES = {"counter": "live-row counter (pg_stat_user_tables)",
+                "catalog": "catalog estimate (pg_class.reltuples, + inserts − deletes since the statistics reset)"}
+CATALOG_LIVE_NOTE = ("The live-row counter restarted at a statistics reset (or crash recovery) and no VACUUM or "
+                     "ANALYZE has run since, so the live rows are the catalog's count from the last ANALYZE, "
+                     "plus the inserts and minus the deletes counted since: an estimate. ANALYZE makes it exact.")
 
 
 def more(ctx: CheckContext, check_id: str, severity: Severity, what: str):
@@ -33,14 +39,17 @@ def dead_tuples(ctx: CheckContext) -> list[Finding]:
             if (r["dead_ratio"] or 0) > t.dead_tuple_ratio and (r["n_dead_tup"] or 0) >= t.dead_tuples_min]
 
     def build(r: dict) -> Finding:
+        from_catalog = r["live_source"] == "catalog"
         return Finding(
             "tables.dead_tuples", Severity.WARNING, r["display"],
             f"{fmt_pct(r['dead_ratio'])} of {r['display']}'s rows are dead",
             {"dead_tuples": int(r["n_dead_tup"]), "live_tuples": int(r["n_live_tup"] or 0),
+             "live_rows_from": LIVE_SOURCES[r["live_source"]],
              "dead_ratio": round(r["dead_ratio"], 4), "last_vacuum": stamp(_latest(r, "vacuum")),
              "autovacuum": "on" if r["autovacuum_enabled"] else "off"},
             f"Over {fmt_pct(t.dead_tuple_ratio)} dead tuples: scans read them and the table grows. "
-            "VACUUM (ANALYZE) makes the space reusable and refreshes statistics; the guide runs it weekly.",
+            "VACUUM (ANALYZE) makes the space reusable and refreshes statistics; the guide runs it weekly."
+            + (f" {CATALOG_LIVE_NOTE}" if from_catalog else ""),
             builders.vacuum(r["schema"], r["name"], analyze=True))
 
     return capped(rows, t.max_findings_per_check, build,
