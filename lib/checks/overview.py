@@ -16,13 +16,20 @@ def numbers(ctx: CheckContext) -> overview.OverviewNumbers:
 @check("database.size", "Database size against the plan's limit", "monitoring")
 def database_size(ctx: CheckContext) -> list[Finding]:
     n = numbers(ctx)
+    limit = n.plan_limit
+    if limit is None:  # a self-hosted server has no plan: its size is a figure, not a finding
+        return [Finding(
+            "database.size", Severity.INFO, ctx.caps.database, f"Database size {fmt_bytes(n.size_bytes)}",
+            {"size_bytes": n.size_bytes, "limit": "none configured"},
+            "No plan limit applies: set plan_limit_mb for this database (its [connections.<name>] section or "
+            "[pgpulse.thresholds]) to be warned before it reaches one.")]
     ratio = n.size_ratio
     severity = (Severity.CRITICAL if ratio >= 1 else
                 Severity.WARNING if ratio > ctx.thresholds.database_size_ratio else Severity.OK)
     return [Finding(
         "database.size", severity, ctx.caps.database,
-        f"Database uses {fmt_pct(ratio)} of its {fmt_bytes(n.plan_limit_bytes)} plan",
-        {"size_bytes": n.size_bytes, "limit_bytes": n.plan_limit_bytes, "ratio": round(ratio, 4)},
+        f"Database uses {fmt_pct(ratio)} of its {fmt_bytes(limit.bytes)} plan",
+        {"size_bytes": n.size_bytes, "limit_bytes": limit.bytes, "limit_from": limit.source, "ratio": round(ratio, 4)},
         "Archive or delete old soft-deleted rows, drop unused indexes, or move to a larger plan."
         if severity > Severity.OK else "Size is within the plan.",
     )]
