@@ -3,6 +3,8 @@ estimated bloat, partitioning candidates. Each fix is built by lib.actions.build
 
 from __future__ import annotations
 
+import shlex
+
 from lib.actions import builders
 from lib.core import rows
 from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
@@ -167,19 +169,32 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
     frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(ctx.db, min_bytes))
     rows = records(bloat.bloated(frame, t.table_bloat_ratio, min_bytes))
 
+    repack = "pg_repack" in ctx.caps.extensions
+
     def build(r: dict) -> Finding:
         return Finding(
             "tables.bloat", Severity.WARNING, r["display"],
             f"{r['display']} is about {fmt_pct(r['bloat_ratio'])} bloat ({fmt_bytes(r['bloat_bytes'])}, estimated)",
             {"table_bytes": int(r["heap_bytes"]), "expected_bytes": int(r["expected_bytes"]),
              "bloat_bytes": int(r["bloat_bytes"]), "bloat_ratio": round(r["bloat_ratio"], 4)},
-            "Estimated from statistics (measure it exactly on the Tables page with pgstattuple). VACUUM makes the "
-            "space reusable for new rows; giving it back to the system needs a rewrite (VACUUM FULL, which "
-            "locks the table, or pg_repack).",
-            builders.vacuum(r["schema"], r["name"], analyze=True))
+            "Estimated from statistics (measure it exactly on the Tables page with pgstattuple). A plain VACUUM "
+            "only makes the space reusable inside the file; giving it back needs a rewrite. "
+            + (repack_advice(ctx, r) if repack else "")
+            + "VACUUM FULL rewrites it compactly, but holds an ACCESS EXCLUSIVE lock for the whole rewrite (every "
+            f"read and write of the table waits) and needs free disk about the table's size ({fmt_bytes(r['heap_bytes'])} "
+            "plus its indexes): run it in a quiet moment.",
+            builders.vacuum_full(r["schema"], r["name"]))
 
     return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "tables.bloat", Severity.WARNING, "bloated tables"))
+
+
+def repack_advice(ctx: CheckContext, r: dict) -> str:
+    """pg_repack rewrites a table with only brief locks; it is a client program, so this is a command to run."""
+    table = shlex.quote(f"{r['schema']}.{r['name']}")
+    return (f"pg_repack is installed in this database: it rewrites the table with only brief locks, from a shell "
+            f"on a machine that reaches the database: `pg_repack --dbname={shlex.quote(ctx.caps.database)} "
+            f"--table={table}` (plus your connection options). ")
 
 
 @check("tables.partition_candidate", "Tables past the guide's partitioning size", "schema",

@@ -61,6 +61,9 @@ def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
             text += f"; rows changed since analyze {fmt_count(before.get('changes_since_analyze'))} → " \
                     f"{fmt_count(after.get('changes_since_analyze'))}"
         return text + "."
+    if kind == "vacuum_full":
+        return (f"Table size {fmt_bytes(before.get('table_bytes'))} → {fmt_bytes(after.get('table_bytes'))}; "
+                f"dead tuples {fmt_count(before.get('dead_tuples'))} → {fmt_count(after.get('dead_tuples'))}.")
     if kind == "analyze":
         return (f"Rows changed since the last analyze {fmt_count(before.get('changes_since_analyze'))} → "
                 f"{fmt_count(after.get('changes_since_analyze'))}.")
@@ -101,6 +104,11 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
             text += f" Also refreshes the planner statistics ({fmt_count(before.get('changes_since_analyze'))} " \
                     "rows changed since the last analyze)."
         return text
+    if kind == "vacuum_full":
+        return (f"Rewrites {resolved.table_display} ({fmt_bytes(before.get('table_bytes'))} now) and its indexes into "
+                "new, compact files and gives the old ones back to the system; then refreshes its statistics. "
+                "Every read and write of the table waits until it ends, and it needs free disk about the size "
+                "of the table and its indexes while both copies exist.")
     if kind == "analyze":
         return (f"Refreshes the planner statistics from a sample of rows; "
                 f"{fmt_count(before.get('changes_since_analyze'))} rows changed since the last analyze.")

@@ -18,7 +18,7 @@ from lib.live.activity import is_pgpulse
 from lib.maintenance.reader import Reader
 from lib.maintenance.target import KIND_WORDS, ActionMismatch, Target, parse
 
-TABLE_KINDS = {"vacuum", "vacuum_analyze", "analyze"}
+TABLE_KINDS = {"vacuum", "vacuum_analyze", "vacuum_full", "analyze"}
 INDEX_KINDS = {"reindex", "drop_index", "create_index"}
 # Who may run each relation action (besides a superuser): the owner always; the database owner for
 # VACUUM/ANALYZE of non-shared tables; the MAINTAIN privilege (PostgreSQL 17+) except for CREATE/DROP.

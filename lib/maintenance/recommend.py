@@ -10,7 +10,7 @@ from lib.actions import builders
 from lib.core.findings import Action, Finding, Severity
 
 # Within one severity: cleanup and routine work first, index drops (destructive) last.
-KIND_ORDER = ("vacuum_analyze", "vacuum", "analyze", "create_index", "reindex", "refresh_matview", "drop_index",
+KIND_ORDER = ("vacuum_analyze", "vacuum", "analyze", "create_index", "reindex", "refresh_matview", "vacuum_full", "drop_index",
               "cancel_backend", "terminate_backend", "reset_statements")
 INVALID_CHECK = "maintenance.invalid_index"
 

@@ -15,10 +15,11 @@ from pglast.parser import ParseError
 
 from lib.core.findings import Action
 
-RELATION_KINDS = {"vacuum", "vacuum_analyze", "analyze", "reindex", "drop_index", "create_index",
+RELATION_KINDS = {"vacuum", "vacuum_analyze", "vacuum_full", "analyze", "reindex", "drop_index", "create_index",
                   "refresh_matview"}
 BACKEND_FUNCTIONS = {"cancel_backend": "pg_cancel_backend", "terminate_backend": "pg_terminate_backend"}
-KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "analyze": "ANALYZE",
+KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "vacuum_full": "VACUUM FULL",
+              "analyze": "ANALYZE",
               "reindex": "REINDEX", "drop_index": "DROP INDEX", "create_index": "CREATE INDEX",
               "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
               "cancel_backend": "cancel", "terminate_backend": "terminate"}
@@ -76,13 +77,17 @@ def parse(action: Action) -> Target:
 
 
 def _relation_target(kind: str, node) -> Target:
-    if kind in ("vacuum", "vacuum_analyze", "analyze"):
+    if kind in ("vacuum", "vacuum_analyze", "vacuum_full", "analyze"):
         if not isinstance(node, ast.VacuumStmt) or node.is_vacuumcmd != (kind != "analyze"):
             raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
-        options = {o.defname for o in node.options or ()}
-        if "full" in options:
-            raise ActionMismatch("VACUUM FULL takes an ACCESS EXCLUSIVE lock; pgpulse does not run it")
-        if kind != "analyze" and ("analyze" in options) != (kind == "vacuum_analyze"):
+        options = {o.defname for o in node.options or () if _option_on(o)}
+        # VACUUM FULL takes an ACCESS EXCLUSIVE lock: only an action that says so (and whose dialog
+        # spells the lock out) may run it, never one that claims to be a plain VACUUM.
+        if ("full" in options) != (kind == "vacuum_full"):
+            raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement"
+                                 + (" (VACUUM FULL locks the table: only a VACUUM FULL action runs it)"
+                                    if "full" in options else ""))
+        if kind in ("vacuum", "vacuum_analyze") and ("analyze" in options) != (kind == "vacuum_analyze"):
             raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
         rels = node.rels or ()
         if len(rels) != 1:
@@ -109,6 +114,18 @@ def _relation_target(kind: str, node) -> Target:
     if not isinstance(node, ast.RefreshMatViewStmt):
         raise ActionMismatch("its SQL is not a REFRESH MATERIALIZED VIEW statement")
     return Target(kind, *_qualified(node.relation), concurrently=bool(node.concurrent))
+
+
+def _option_on(option) -> bool:
+    """VACUUM (FULL false) is no FULL: an option counts unless its argument turns it off."""
+    arg = option.arg
+    if arg is None:
+        return True
+    value = getattr(arg, "boolval", None)
+    if value is not None:
+        return bool(getattr(value, "boolval", value))
+    text = str(getattr(arg, "sval", getattr(arg, "ival", "on"))).lower()
+    return text not in ("false", "off", "0", "no")
 
 
 def _qualified(relation) -> tuple[str, str]:
