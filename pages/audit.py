@@ -1,4 +1,5 @@
-"""Audit log: every maintenance action, refused, failed or done; filters, CSV export, undo of index drops."""
+"""Audit log: every maintenance action, refused, failed or done; filters, CSV export, undo of index drops and of
+autovacuum turned back on."""
 
 import time
 
@@ -86,3 +87,15 @@ for (schema, name), entry in dropped.items():
         st.code(entry["index_definition"] + ";", language="sql")
         if missing[(schema, name)]:
             action_control(db, missing[(schema, name)], label="Recreate…")
+
+resets = {}
+for entry in audit.autovacuum_resets(log, db.config.name):
+    resets.setdefault((entry["target_schema"], entry["target_name"]), entry)  # newest reset of each table
+undos = {table: audit.undo_reset_action(entry) for table, entry in resets.items()}
+if resets:
+    st.subheader("Autovacuum turned back on")
+for (schema, name), entry in resets.items():
+    with st.container(border=True):
+        st.markdown(f"`{schema}.{name}`: autovacuum turned back on (entry #{entry['id']})")
+        if undos[(schema, name)]:
+            action_control(db, undos[(schema, name)], label="Undo: turn it off again…")

@@ -97,9 +97,10 @@ def autovacuum_disabled(ctx: CheckContext) -> list[Finding]:
             "tables.autovacuum_disabled", Severity.WARNING, r["display"],
             f"Autovacuum is turned off for {r['display']}",
             {"dead_tuples": int(r["n_dead_tup"] or 0), "last_vacuum": stamp(_latest(r, "vacuum"))},
-            "Its dead tuples never go away by themselves. Vacuum it now, then turn autovacuum back on for it "
-            "(reset its autovacuum_enabled storage parameter) and tune its thresholds instead if it was too eager.",
-            builders.vacuum(r["schema"], r["name"], analyze=True))
+            "Its dead tuples never go away by themselves. Turn autovacuum back on for it (reset its "
+            "autovacuum_enabled storage parameter: the action below, undone from the Audit page) and tune its "
+            "thresholds instead if it was too eager; its dead tuples, if many, have their own VACUUM finding.",
+            builders.reset_autovacuum(r["schema"], r["name"]))
 
     return capped(rows, ctx.thresholds.max_findings_per_check, build,
                   more(ctx, "tables.autovacuum_disabled", Severity.WARNING, "tables with autovacuum off"))

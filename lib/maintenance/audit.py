@@ -117,5 +117,21 @@ def recreate_action(row: dict[str, Any]) -> Action:
     return builders.recreate_index(row["target_schema"], row["target_name"], row["index_definition"])
 
 
+def autovacuum_resets(store: Store, database: str) -> list[dict[str, Any]]:
+    """Tables whose autovacuum pgpulse turned back on in this database, newest first: each can be undone."""
+    return store.query(
+        f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE database = :database AND action = 'reset_autovacuum' "
+        "AND outcome = 'done' ORDER BY at DESC, id DESC", {"database": database})
+
+
+def undo_reset_action(row: dict[str, Any]) -> Action | None:
+    """The ALTER TABLE ... SET (autovacuum_enabled = false) that puts a reset back as it was, or None when the
+    table had no such setting before (nothing to put back)."""
+    before, _ = figures(row)
+    if str(before.get("autovacuum_enabled", "")).lower() not in ("false", "off", "no", "0", "f", "n"):
+        return None
+    return builders.disable_autovacuum(row["target_schema"], row["target_name"])
+
+
 def figures(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return json.loads(row["before_json"] or "{}"), json.loads(row["after_json"] or "{}")

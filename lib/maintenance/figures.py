@@ -15,10 +15,17 @@ from typing import Any
 from lib.core.fmt import evidence_label, fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
 from lib.maintenance.precheck import INDEX_KINDS, TABLE_KINDS, Resolved
 from lib.maintenance.reader import Reader
+from lib.maintenance.target import OPTION_KINDS
 
 
 def capture(reader: Reader, resolved: Resolved) -> dict[str, Any]:
     kind, target = resolved.target.kind, resolved.target
+    if kind in OPTION_KINDS:
+        row = reader.one("maint_table_figures", {"oid": resolved.table["oid"]}) or {}
+        option = row.get("autovacuum_enabled_option")
+        return plain({"autovacuum_enabled": "not set (server setting)" if option is None else option,
+                       "dead_tuples": row.get("n_dead_tup"),
+                       "last_autovacuum": row.get("last_autovacuum")})
     if kind in TABLE_KINDS:
         row = reader.one("maint_table_figures", {"oid": resolved.table["oid"]}) or {}
         live, dead = row.get("n_live_tup") or 0, row.get("n_dead_tup") or 0
@@ -61,6 +68,8 @@ def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
             text += f"; rows changed since analyze {fmt_count(before.get('changes_since_analyze'))} → " \
                     f"{fmt_count(after.get('changes_since_analyze'))}"
         return text + "."
+    if kind in OPTION_KINDS:
+        return f"autovacuum_enabled: {before.get('autovacuum_enabled')} → {after.get('autovacuum_enabled')}."
     if kind == "vacuum_full":
         return (f"Table size {fmt_bytes(before.get('table_bytes'))} → {fmt_bytes(after.get('table_bytes'))}; "
                 f"dead tuples {fmt_count(before.get('dead_tuples'))} → {fmt_count(after.get('dead_tuples'))}.")
@@ -104,6 +113,14 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
             text += f" Also refreshes the planner statistics ({fmt_count(before.get('changes_since_analyze'))} " \
                     "rows changed since the last analyze)."
         return text
+    if kind == "reset_autovacuum":
+        return (f"Removes {resolved.table_display}'s autovacuum_enabled = {before.get('autovacuum_enabled')} storage "
+                f"parameter, so autovacuum looks after it again under the server's settings (it has "
+                f"{fmt_count(before.get('dead_tuples'))} dead tuples now). Undo from the Audit page sets it back "
+                "to false.")
+    if kind == "disable_autovacuum":
+        return (f"Sets autovacuum_enabled = false on {resolved.table_display} again, as it was: autovacuum stops "
+                "vacuuming and analyzing it (an anti-wraparound vacuum still runs when needed).")
     if kind == "vacuum_full":
         return (f"Rewrites {resolved.table_display} ({fmt_bytes(before.get('table_bytes'))} now) and its indexes into "
                 "new, compact files and gives the old ones back to the system; then refreshes its statistics. "

@@ -16,7 +16,7 @@ from typing import Any
 from lib.core.findings import Action
 from lib.live.activity import is_pgpulse
 from lib.maintenance.reader import Reader
-from lib.maintenance.target import KIND_WORDS, ActionMismatch, Target, parse
+from lib.maintenance.target import KIND_WORDS, OPTION_KINDS, ActionMismatch, Target, parse
 
 TABLE_KINDS = {"vacuum", "vacuum_analyze", "vacuum_full", "analyze"}
 INDEX_KINDS = {"reindex", "drop_index", "create_index"}
@@ -77,7 +77,8 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
     else:
         if relation is None:
             raise Refused(f"{target.display} does not exist (any more): it may have been dropped or renamed.")
-        wanted = {"reindex": ("i", "I"), "drop_index": ("i", "I"), "refresh_matview": ("m",)}.get(kind, ("r", "p", "m"))
+        wanted = {"reindex": ("i", "I"), "drop_index": ("i", "I"), "refresh_matview": ("m",),
+                  **{k: ("r",) for k in OPTION_KINDS}}.get(kind, ("r", "p", "m"))
         if relation["relkind"] not in wanted:
             raise Refused(f"{target.display} is not a {_object_word(kind)}.")
         table = relation if kind not in INDEX_KINDS else \

@@ -10,16 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pglast import ast, parse_sql
-from pglast.enums import ObjectType, ReindexObjectType
+from pglast.enums import AlterTableType, ObjectType, ReindexObjectType
 from pglast.parser import ParseError
 
 from lib.core.findings import Action
 
-RELATION_KINDS = {"vacuum", "vacuum_analyze", "vacuum_full", "analyze", "reindex", "drop_index", "create_index",
+# ALTER TABLE ... RESET / SET of one storage parameter: the kind -> (subcommand, parameter, value set).
+OPTION_KINDS = {"reset_autovacuum": (AlterTableType.AT_ResetRelOptions, "autovacuum_enabled", None),
+                "disable_autovacuum": (AlterTableType.AT_SetRelOptions, "autovacuum_enabled", "false")}
+RELATION_KINDS = {*OPTION_KINDS, "vacuum", "vacuum_analyze", "vacuum_full", "analyze", "reindex", "drop_index", "create_index",
                   "refresh_matview"}
 BACKEND_FUNCTIONS = {"cancel_backend": "pg_cancel_backend", "terminate_backend": "pg_terminate_backend"}
 KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "vacuum_full": "VACUUM FULL",
-              "analyze": "ANALYZE",
+              "analyze": "ANALYZE", "reset_autovacuum": "RESET (autovacuum_enabled)",
+              "disable_autovacuum": "SET (autovacuum_enabled = false)",
               "reindex": "REINDEX", "drop_index": "DROP INDEX", "create_index": "CREATE INDEX",
               "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
               "cancel_backend": "cancel", "terminate_backend": "terminate"}
@@ -77,6 +81,8 @@ def parse(action: Action) -> Target:
 
 
 def _relation_target(kind: str, node) -> Target:
+    if kind in OPTION_KINDS:
+        return _option_target(kind, node)
     if kind in ("vacuum", "vacuum_analyze", "vacuum_full", "analyze"):
         if not isinstance(node, ast.VacuumStmt) or node.is_vacuumcmd != (kind != "analyze"):
             raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
@@ -114,6 +120,22 @@ def _relation_target(kind: str, node) -> Target:
     if not isinstance(node, ast.RefreshMatViewStmt):
         raise ActionMismatch("its SQL is not a REFRESH MATERIALIZED VIEW statement")
     return Target(kind, *_qualified(node.relation), concurrently=bool(node.concurrent))
+
+
+def _option_target(kind: str, node) -> Target:
+    subtype, name, value = OPTION_KINDS[kind]
+    if not isinstance(node, ast.AlterTableStmt) or node.objtype != ObjectType.OBJECT_TABLE \
+            or len(node.cmds or ()) != 1:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    cmd = node.cmds[0]
+    options = cmd.def_ or ()
+    if cmd.subtype != subtype or len(options) != 1 or options[0].defname != name or options[0].defnamespace:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    arg = options[0].arg
+    given = None if arg is None else str(getattr(arg, "sval", getattr(arg, "boolval", arg))).lower()
+    if given != value:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    return Target(kind, *_qualified(node.relation))
 
 
 def _option_on(option) -> bool:
