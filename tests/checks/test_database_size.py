@@ -33,6 +33,19 @@ def test_self_hosted_server_has_no_plan(fresh_url):
     assert "plan_limit_mb" in finding.recommendation
 
 
+def test_the_guide_checklist_does_not_score_a_plan_that_does_not_exist(fresh_url):
+    from lib.guide import checklist
+
+    db = make_db(fresh_url)
+    try:
+        run = run_checks(CheckContext(db, db.thresholds), ["database.size"])
+        scores = {s.item.text: s for s in checklist.score(run, db.capabilities, db.config)}
+    finally:
+        db.close()
+    size = scores["Database size under 80% of the plan"]
+    assert size.status == checklist.UNMEASURABLE and "plan_limit_mb" in size.evidence
+
+
 def test_a_configured_limit_applies_and_says_where_it_came_from(fresh_url):
     db = make_db(fresh_url, name="tiny", plan_limit_mb=1)  # any database is bigger than 1 MB
     try:
