@@ -9,7 +9,7 @@ from lib.alerts.config import AlertConfig, Rule
 from lib.checks import run_checks
 from lib.core.errors import describe
 from lib.core.findings import CheckContext, Severity
-from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, plural
 from lib.live.overview import plan_limit
 
 SLOW_LIMIT = 50  # statements per evaluation: past that, the slowest are what matters
@@ -61,7 +61,7 @@ def slow_statements(db, rule: Rule) -> list[Breach]:
     threshold = rule.value(db.thresholds)
     rows = db.rows("slow_statements", {"slow_ms": threshold, "limit": SLOW_LIMIT})
     return [Breach("slow_statements", str(r["queryid"]), Severity.WARNING,
-                   f"Statement {r['queryid']} averages {fmt_ms(r['mean_exec_ms'])} over {r['calls']:,} calls "
+                   f"Statement {r['queryid']} averages {fmt_ms(r['mean_exec_ms'])} over {plural(r['calls'], 'call')} "
                    f"(slow above {fmt_ms(threshold)}): {' '.join((r['query'] or '').split())[:160]}",
                    round(float(r["mean_exec_ms"]), 3), threshold) for r in rows]
 

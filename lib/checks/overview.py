@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lib.core.findings import CheckContext, Finding, Severity, check
-from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line, plural
 from lib.live import overview
 
 CACHE_MIN_BLOCKS = 10_000  # below this many block requests a hit ratio says nothing yet
@@ -80,7 +80,7 @@ def slow_statements(ctx: CheckContext) -> list[Finding]:
     rows = ctx.db.rows("slow_statements", {"slow_ms": slow_ms, "limit": 50})
     return [Finding(
         "queries.slow", Severity.WARNING, str(r["queryid"]),
-        f"Mean {fmt_ms(r['mean_exec_ms'])} over {r['calls']:,} calls: {one_line(r['query'], 80)}",
+        f"Mean {fmt_ms(r['mean_exec_ms'])} over {plural(r['calls'], 'call')}: {one_line(r['query'], 80)}",
         {"mean_exec_ms": round(r["mean_exec_ms"], 3), "calls": r["calls"],
          "total_exec_ms": round(r["total_exec_ms"], 3), "load_share": round(r["load_share"] or 0, 4)},
         f"Slower than {fmt_ms(slow_ms)} on average: open it on Slow Queries to see its plan and lint advice.",

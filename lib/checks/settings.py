@@ -134,7 +134,7 @@ def idle_in_transaction_timeout(ctx: CheckContext) -> list[Finding]:
         return []
     return [Finding(
         "settings.idle_in_transaction_timeout", Severity.WARNING, "idle_in_transaction_session_timeout",
-        f"{idle} session(s) idle in a transaction and no idle_in_transaction_session_timeout",
+        f"{plural(idle, 'session')} idle in a transaction and no idle_in_transaction_session_timeout",
         {"idle_in_transaction": idle, "timeout": s.display},
         "Sessions idle in a transaction hold locks and stop VACUUM from cleaning up. Set "
         "idle_in_transaction_session_timeout (e.g. ALTER DATABASE … SET idle_in_transaction_session_timeout "

@@ -8,7 +8,7 @@ import shlex
 from lib.actions import builders
 from lib.core import rows
 from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
-from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct, plural
 from lib.core.rows import capped, records, stamp
 from lib.storage import bloat, tables
 
@@ -151,7 +151,7 @@ def seq_scans(ctx: CheckContext) -> list[Finding]:
     def build(r: dict) -> Finding:
         return Finding(
             "tables.seq_scans", Severity.INFO, r["display"],
-            f"{r['display']}: {r['seq_scan']:,} sequential scans read {fmt_count(r['seq_tup_read'])} rows",
+            f"{r['display']}: {plural(r['seq_scan'], 'sequential scan')} read {fmt_count(r['seq_tup_read'])} rows",
             {"seq_scans": int(r["seq_scan"]), "rows_read": int(r["seq_tup_read"]),
              "rows_per_scan": int(r["rows_per_seq_scan"]), "index_scans": int(r["idx_scan"] or 0)},
             "Queries filter this table without an index they can use. Find them on the slow-query page "

@@ -10,6 +10,7 @@ from lib.cli import UsageError
 from lib.cli.common import add_target_arguments, open_database
 from lib.core.config import load_settings
 from lib.core.findings import CheckContext, Severity
+from lib.core.fmt import plural
 from lib.core.store import open_store
 from lib.maintenance import progress, recommend, routine, runner
 from lib.maintenance.recommend import Recommendation
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         for rec in recs:
             _describe(rec)
         if args.dry_run:
-            print(f"-- dry run: {len(recs)} action(s) shown, nothing was run")
+            print(f"-- dry run: {plural(len(recs), 'action')} shown, nothing was run")
             return 0
         store = open_store(load_settings().store_url)
         try:
@@ -144,6 +145,6 @@ def _watch(db, run: runner.ActionRun) -> None:
 def _weekly_checks(db) -> None:
     result = run_checks(CheckContext(db, db.thresholds))
     left = [f for f in result.findings if f.severity >= Severity.WARNING]
-    print(f"checks after the routine: {len(left)} finding(s) at warning or above")
+    print(f"checks after the routine: {plural(len(left), 'finding')} at warning or above")
     for finding in left:
         print(f"[{MARKS[finding.severity]}] {finding.check:<32} {finding.object}: {finding.title}")

@@ -241,7 +241,7 @@ def test_cli_dry_run_then_once_then_no_storm(fresh_url, hook, tmp_path):
     sent = alert_cli(secrets, "--dsn", fresh_url)
     assert sent.returncode == 1 and "webhook ok" in sent.stdout and len(hook.received) == 1
     again = alert_cli(secrets, "--dsn", fresh_url)
-    assert again.returncode == 1 and "0 notification(s)" in again.stdout and len(hook.received) == 1
+    assert again.returncode == 1 and "0 notifications" in again.stdout and len(hook.received) == 1
 
 
 def test_cli_bad_configuration_is_one_line(tmp_path, fresh_url):
