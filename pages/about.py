@@ -15,7 +15,7 @@ rows = [{"What": key, "Value": "yes" if value is True else "no" if value is Fals
 rows.append({"What": "Maintenance actions", "Value": "enabled" if db.config.actions_enabled else
              "disabled (read-only): set actions = true in its [connections.<name>] section"})
 rows.append({"What": "Behind a transaction pooler", "Value": "yes" if db.config.pooler else "no"})
-st.dataframe(rows, hide_index=True, width="stretch")
+st.dataframe(rows, hide_index=True, width="stretch", height="content")  # every row, no inner scroll
 
 for note in filter(None, [caps.pgss_problem(), caps.privilege_note()]):
     st.warning(note, icon=":material/info:")

@@ -56,7 +56,7 @@ else:
     with st.container(border=True):
         st.markdown(f"**#{row['id']} {KIND_WORDS.get(row['action'], row['action'])} `{row['object']}`: "
                     f"{row['outcome']}** on {row['database']} ({row['server'] or 'server unknown'})")
-        st.code(row["sql"] + ";", language="sql")
+        st.code(row["sql"] + ";", language="sql", wrap_lines=True)
         if row["details"]:
             st.markdown(row["details"])
         if row["error"] and row["error"] not in (row["details"] or ""):
@@ -66,7 +66,7 @@ else:
             st.dataframe(figures.table(before, after), hide_index=True, width="stretch")
         if row["index_definition"]:
             st.markdown("Definition of the dropped index:")
-            st.code(row["index_definition"] + ";", language="sql")
+            st.code(row["index_definition"] + ";", language="sql", wrap_lines=True)
 
 st.subheader("Dropped indexes")
 dropped = {}
@@ -84,7 +84,7 @@ for (schema, name), entry in dropped.items():
     with st.container(border=True):
         st.markdown(f"`{schema}.{name}` dropped (entry #{entry['id']})"
                     + (" · :green-badge[exists again]" if not missing[(schema, name)] else ""))
-        st.code(entry["index_definition"] + ";", language="sql")
+        st.code(entry["index_definition"] + ";", language="sql", wrap_lines=True)
         if missing[(schema, name)]:
             action_control(db, missing[(schema, name)], label="Recreate…")
 

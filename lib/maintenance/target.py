@@ -22,8 +22,8 @@ RELATION_KINDS = {*OPTION_KINDS, "vacuum", "vacuum_analyze", "vacuum_full", "ana
                   "refresh_matview"}
 BACKEND_FUNCTIONS = {"cancel_backend": "pg_cancel_backend", "terminate_backend": "pg_terminate_backend"}
 KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "vacuum_full": "VACUUM FULL",
-              "analyze": "ANALYZE", "reset_autovacuum": "RESET (autovacuum_enabled)",
-              "disable_autovacuum": "SET (autovacuum_enabled = false)",
+              "analyze": "ANALYZE", "reset_autovacuum": "RESET autovacuum",
+              "disable_autovacuum": "SET autovacuum off",
               "reindex": "REINDEX", "drop_index": "DROP INDEX", "create_index": "CREATE INDEX",
               "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
               "cancel_backend": "cancel", "terminate_backend": "terminate"}

@@ -35,7 +35,7 @@ def finding_card(finding: Finding) -> None:
         if finding.recommendation:
             st.markdown(finding.recommendation)
         if finding.action:
-            st.code(finding.action.sql, language="sql")
+            st.code(finding.action.sql, language="sql", wrap_lines=True)
             if finding.action.lock:
                 st.caption(f"Lock: {finding.action.lock}")
             action_button(finding)

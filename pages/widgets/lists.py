@@ -91,7 +91,7 @@ def table(frame: pd.DataFrame, columns: dict, height: int | None = None, key: st
         _follow(key, frame)
         picking = {"key": key, "on_select": "rerun", "selection_mode": "single-row"}
     event = st.dataframe(sizes_in_words(frame[shown]), column_config={c: columns[c] for c in shown}, hide_index=True,
-                         width="stretch", height=height or "auto", **picking)
+                         width="stretch", height=height or "content", **picking)
     if key is None:
         return None
     rows = event.selection.rows
