@@ -10,6 +10,7 @@ from lib.core import rows
 from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
 from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct, plural
 from lib.core.rows import capped, records, stamp
+from lib.core.sqlcompose import qualified, render
 from lib.storage import bloat, tables
 
 TABLES_PAGE = "See the Tables page for the rest."
@@ -192,7 +193,8 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
 
 def repack_advice(ctx: CheckContext, r: dict) -> str:
     """pg_repack rewrites a table with only brief locks; it is a client program, so this is a command to run."""
-    table = shlex.quote(f"{r['schema']}.{r['name']}")
+    # pg_repack reads --table as a regclass: quoted as SQL (odd names included), then for the shell.
+    table = shlex.quote(render(qualified(r["schema"], r["name"])))
     return (f"pg_repack is installed in this database: it rewrites the table with only brief locks, from a shell "
             f"on a machine that reaches the database: `pg_repack --dbname={shlex.quote(ctx.caps.database)} "
             f"--table={table}` (plus your connection options). ")

@@ -4,7 +4,11 @@ so right after one the finding is still there: it must not be the fix offered.""
 
 from __future__ import annotations
 
+import re
+import shlex
+import subprocess
 from dataclasses import replace
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,6 +19,7 @@ from lib.core.config import Thresholds
 from lib.core.findings import Action, CheckContext
 from lib.core.store import Store
 from lib.maintenance import audit, runner
+from tests import servers
 from tests.conftest import make_db
 
 NAME = 'bloated "T"; x'
@@ -91,3 +96,37 @@ def test_vacuum_full_is_run_only_by_an_action_that_says_so(bloated, tmp_path):
     finally:
         store.close()
     assert table_bytes(url) == before
+
+
+PG_REPACK = Path("/usr/lib/postgresql/15/bin/pg_repack")
+
+
+def test_with_pg_repack_installed_its_command_is_given_and_works(pg_servers, tmp_path):
+    if "pg15" not in pg_servers or not PG_REPACK.exists():
+        pytest.skip("pg_repack needs PostgreSQL 15 and its postgresql-15-repack package (apt-get install)")
+    server = pg_servers["pg15"]
+    url = servers.create_database(server, extensions=("pg_repack",))
+    with psycopg.connect(url, autocommit=True) as conn:
+        table = sql.Identifier("public", NAME)
+        conn.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, name text) WITH (autovacuum_enabled = false)")
+                     .format(table))
+        conn.execute(sql.SQL("INSERT INTO {} SELECT g, 'customer number ' || g FROM generate_series(1, 60000) g")
+                     .format(table))
+        conn.execute(sql.SQL("DELETE FROM {} WHERE id %% 4 <> 0").format(table), ())
+        conn.execute(sql.SQL("VACUUM ANALYZE {}").format(table))
+    db = make_db(url)
+    db.thresholds = replace(Thresholds(), bloat_min_mb=0.5)
+    try:
+        [finding] = bloat_findings(db)
+        database = db.capabilities.database
+    finally:
+        db.close()
+    assert finding.action.kind == "vacuum_full"  # still offered, its lock spelled out
+    command = re.search(r"`(pg_repack [^`]+)`", finding.recommendation).group(1)
+    assert command == f"""pg_repack --dbname={database} --table='"public"."bloated ""T""; x"'"""
+    before = table_bytes(url)
+    args = shlex.split(command)[1:]
+    done = subprocess.run([str(PG_REPACK), "--host", "127.0.0.1", "--port", str(server.port), "--username",
+                           "postgres", *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert table_bytes(url) < before / 2
