@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="only findings of this check (an id or an id prefix; repeatable)")
     parser.add_argument("--object", metavar="NAME",
                         help="only actions on this object (schema.name or name); with --yes, a DROP INDEX "
-                        "runs only when --object names that index (the typed-name confirmation)")
+                        "runs only when --object names that index (the typed-name confirmation), and a VACUUM "
+                        "FULL only when it names that table")
     parser.add_argument("--weekly", action="store_true",
                         help="the weekly routine instead: VACUUM ANALYZE of the busiest tables, then the checks")
     parser.add_argument("--dry-run", action="store_true", help="print the SQL that would run; change nothing")
@@ -102,6 +103,10 @@ def _run_one(db, store, rec: Recommendation, args) -> str:
     if action.kind == "drop_index":
         typed = action.target_name if args.yes and args.object in (
             action.target_name, f"{action.target_schema}.{action.target_name}") else None
+    if action.kind == "vacuum_full" and args.yes and not (args.object and _matches(rec, args.object)):
+        print("  refused: VACUUM FULL blocks every read and write of the table for the whole rewrite; with --yes "
+              "it runs only when --object names that table")
+        return "refused"
     if not args.yes:
         question = (f"Type the index name to drop {action.target_schema}.{action.target_name}: "
                     if action.kind == "drop_index" else f"Run {action.sql}? [y/N] ")
