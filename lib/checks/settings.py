@@ -5,6 +5,7 @@ from __future__ import annotations
 from lib.core.findings import CheckContext, Finding, Severity, check
 from lib.core.fmt import fmt_bytes, fmt_ms, one_line, plural
 from lib.live import settings
+from lib.live.activity import HIDDEN_QUERY
 
 SSD_RANDOM_PAGE_COST = 1.1
 
@@ -41,11 +42,16 @@ def spills(rows: list[dict], maintenance: bool) -> tuple[int, int, list[dict]]:
 
 def named(rows: list[dict]) -> str:
     """The biggest spilling statements by their text, shortened, with what each wrote."""
-    return "; ".join(f"{one_line(r['query'], STATEMENT_WIDTH)} ({fmt_bytes(r['temp_bytes'])}, "
+    return "; ".join(f"{one_line(shown_text(r['query']), STATEMENT_WIDTH)} ({fmt_bytes(r['temp_bytes'])}, "
                      f"{plural(int(r['calls']), 'call')})" for r in rows[:3])
 
 
 STATEMENT_WIDTH = 70
+HIDDEN_TEXT = "(other roles' statements: their text is hidden from this role)"
+
+
+def shown_text(query: str | None) -> str:
+    return HIDDEN_TEXT if query in (None, HIDDEN_QUERY) else query
 MAINTENANCE_COMMANDS = "CREATE INDEX, REINDEX, CLUSTER and VACUUM"
 
 

@@ -67,3 +67,18 @@ def test_a_query_sort_spill_is_still_found_and_named(spill_table):
     assert "1 statement spilled" in work_mem.title
     assert work_mem.evidence["maintenance_temp_bytes"] > 0  # said apart, pointed at maintenance_work_mem
     assert "maintenance_work_mem governs those" in work_mem.recommendation
+
+
+def test_a_role_that_cannot_read_other_texts_gets_them_counted_and_said_hidden(spill_table, pg):
+    with psycopg.connect(spill_table, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS spill_viewer")
+        conn.execute("CREATE ROLE spill_viewer LOGIN PASSWORD 'pw'")
+        conn.execute("SELECT id, label FROM events ORDER BY label OFFSET %s", [ROWS])  # the superuser's sort
+    try:
+        found = checks(pg.url_for(spill_table.rsplit("/", 1)[1], "spill_viewer", "pw"))
+    finally:
+        with psycopg.connect(spill_table, autocommit=True) as conn:
+            conn.execute("DROP ROLE spill_viewer")
+    work_mem = found["settings.work_mem"]
+    assert "text is hidden from this role" in work_mem.evidence["biggest"]
+    assert "insufficient privilege" not in work_mem.recommendation
