@@ -8,6 +8,10 @@ from lib.live import settings
 from lib.live.activity import HIDDEN_QUERY
 
 SSD_RANDOM_PAGE_COST = 1.1
+STATEMENT_WIDTH = 70  # a spilling statement's text, shortened, in the work_mem findings
+HIDDEN_TEXT = "(other roles' statements: their text is hidden from this role)"
+# What maintenance_work_mem governs (queries/settings_temp_statements.sql tells them by their first words).
+MAINTENANCE_COMMANDS = "CREATE INDEX, REINDEX, CLUSTER and VACUUM"
 
 
 def server_settings(ctx: CheckContext) -> dict[str, settings.Setting]:
@@ -46,13 +50,8 @@ def named(rows: list[dict]) -> str:
                      f"{plural(int(r['calls']), 'call')})" for r in rows[:3])
 
 
-STATEMENT_WIDTH = 70
-HIDDEN_TEXT = "(other roles' statements: their text is hidden from this role)"
-
-
 def shown_text(query: str | None) -> str:
     return HIDDEN_TEXT if query in (None, HIDDEN_QUERY) else query
-MAINTENANCE_COMMANDS = "CREATE INDEX, REINDEX, CLUSTER and VACUUM"
 
 
 @check("settings.work_mem", "Sorts spill to disk with work_mem at its default", "settings")
