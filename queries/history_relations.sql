@@ -1,6 +1,5 @@
 -- Every table and index of this database with its size, tuple gauges and cumulative counters. Live rows:
--- the counter, or after a statistics reset with no VACUUM/ANALYZE since (the counter reads 0 until one
--- runs) the catalog's reltuples plus inserts minus deletes since, as in table_health.sql.
+-- the counter, or after a statistics reset the catalog's (table_stats.sql).
 SELECT 'table'                            AS kind,
        t.relid,
        NULL::oid                          AS table_relid,
@@ -9,11 +8,7 @@ SELECT 'table'                            AS kind,
        false                              AS is_unique,
        false                              AS is_primary,
        pg_total_relation_size(t.relid)    AS size_bytes,
-       CASE WHEN c.reltuples > 0 AND t.n_tup_ins < c.reltuples
-                 AND t.last_vacuum IS NULL AND t.last_autovacuum IS NULL
-                 AND t.last_analyze IS NULL AND t.last_autoanalyze IS NULL
-            THEN greatest(c.reltuples + t.n_tup_ins - t.n_tup_del, 0)::bigint
-            ELSE t.n_live_tup END         AS n_live_tup,
+       t.live_rows                        AS n_live_tup,
        t.n_dead_tup,
        coalesce(t.seq_scan, 0)            AS seq_scan,
        coalesce(t.seq_tup_read, 0)        AS seq_tup_read,
@@ -27,8 +22,7 @@ SELECT 'table'                            AS kind,
        t.autovacuum_count,
        t.analyze_count,
        t.autoanalyze_count
-  FROM pg_stat_user_tables t
-  JOIN pg_class c ON c.oid = t.relid
+  FROM {query:table_stats} t
 UNION ALL
 SELECT 'index',
        i.indexrelid,

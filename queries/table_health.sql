@@ -5,12 +5,7 @@
 --   inserts       > insert threshold  = base + scale factor x reltuples (18: x the unfrozen share)
 --   changes       > analyze threshold = base + scale factor x reltuples
 --   xid age       > autovacuum_freeze_max_age (the anti-wraparound vacuum, which runs even when off)
--- Live rows: pg_stat_user_tables.n_live_tup restarts at 0 with a statistics reset (pg_stat_reset(),
--- crash recovery) and stays there until VACUUM or ANALYZE runs, while deletes and updates go on
--- counting dead rows: the dead ratio would read 100 percent. When no VACUUM or ANALYZE is recorded since the
--- counters began and they saw fewer inserts than the catalog knows rows, live rows come from the
--- catalog instead: pg_class.reltuples (the last VACUUM/ANALYZE's count) plus inserts minus deletes
--- counted since (live_source says which).
+-- Live rows are the counter's, or after a statistics reset the catalog's (table_stats.sql; live_source).
 -- With problems_only, only tables over a threshold of ours (dead ratio, never analyzed, autovacuum
 -- off, xid age, sequential reads) come back.
 WITH conf AS (
@@ -44,15 +39,15 @@ WITH conf AS (
            (to_jsonb(c) ->> 'relallfrozen')::float8                AS relallfrozen,
            greatest(age(c.relfrozenxid), age(t.relfrozenxid))     AS xid_age,
            o.*,
-           s.n_live_tup AS live_counter, s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum,
-           s.n_tup_ins, s.n_tup_del,
+           s.live_rows AS n_live_tup, coalesce(s.live_source, 'counter') AS live_source,
+           s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum,
            s.seq_scan, s.seq_tup_read, s.idx_scan,
            s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze,
            s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
-      LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+      LEFT JOIN {query:table_stats} s ON s.relid = c.oid
       -- The table's own autovacuum storage parameters, NULL where it has none.
       LEFT JOIN LATERAL (
           SELECT max(option_value) FILTER (WHERE option_name = 'autovacuum_enabled')::bool   AS opt_enabled,
@@ -87,13 +82,6 @@ WITH conf AS (
                                                                    AS analyze_threshold,
            least(coalesce(b.opt_freeze_max_age, conf.freeze_max_age), conf.freeze_max_age) AS freeze_max_age
       FROM base b CROSS JOIN conf
-), counted AS (
-    SELECT h.*,
-           CASE WHEN h.reltuples > 0 AND h.n_tup_ins < h.reltuples
-                     AND h.last_vacuum IS NULL AND h.last_autovacuum IS NULL
-                     AND h.last_analyze IS NULL AND h.last_autoanalyze IS NULL
-                THEN 'catalog' ELSE 'counter' END                                      AS live_source
-      FROM thresholds h
 ), judged AS (
     SELECT h.*,
            h.n_dead_tup::float8 / nullif(h.n_live_tup + h.n_dead_tup, 0)               AS dead_ratio,
@@ -107,11 +95,7 @@ WITH conf AS (
            -- analyzed is not caught: autovacuum analyzes such a table soon after anyway.
            h.heap_bytes > 0 AND h.reltuples < 0                                        AS never_analyzed,
            h.seq_tup_read::float8 / nullif(h.seq_scan, 0)                              AS rows_per_seq_scan
-      FROM (SELECT c.*,
-                   CASE WHEN c.live_source = 'catalog'
-                        THEN greatest(c.reltuples + c.n_tup_ins - c.n_tup_del, 0)::bigint
-                        ELSE c.live_counter END                                        AS n_live_tup
-              FROM counted c) h
+      FROM thresholds h
 ), ranked AS (
     SELECT j.*,
            greatest(j.vacuum_progress, j.insert_progress, j.analyze_progress, j.freeze_progress) AS fire_progress

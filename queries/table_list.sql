@@ -4,7 +4,7 @@
 -- tables); the rows of the page returned are then measured now (pg_table_size and friends open every
 -- relation they size, too slow to do for the whole catalog). Rows are the planner's estimate
 -- (reltuples, which a statistics reset does not zero). Live rows for the dead ratio: the counter, or after
--- a statistics reset with no VACUUM/ANALYZE since, the catalog's (see table_health.sql; live_source).
+-- a statistics reset with no VACUUM/ANALYZE since, the catalog's (table_stats.sql; live_source).
 WITH rel AS (
     SELECT c.oid,
            CASE WHEN c.relispartition THEN pg_partition_root(c.oid) ELSE c.oid END AS top
@@ -36,9 +36,8 @@ WITH rel AS (
            sum(s.n_tup_upd)::bigint                                                   AS updates,
            sum(s.n_tup_del)::bigint                                                   AS deletes,
            sum(s.n_tup_hot_upd)::bigint                                               AS hot_updates,
-           sum(CASE WHEN stale.catalog THEN greatest(c.reltuples + s.n_tup_ins - s.n_tup_del, 0)::bigint
-                    ELSE s.n_live_tup END)::bigint                                    AS live_tup,
-           CASE WHEN bool_or(stale.catalog) THEN 'catalog' ELSE 'counter' END         AS live_source,
+           sum(s.live_rows)::bigint                                                   AS live_tup,
+           CASE WHEN bool_or(s.live_source = 'catalog') THEN 'catalog' ELSE 'counter' END AS live_source,
            sum(s.n_dead_tup)::bigint                                                  AS dead_tup,
            sum(io.heap_blks_hit)::bigint                                              AS heap_blks_hit,
            sum(io.heap_blks_read)::bigint                                             AS heap_blks_read,
@@ -53,13 +52,8 @@ WITH rel AS (
       LEFT JOIN (SELECT i.indrelid, sum(ic.relpages)::bigint AS pages
                    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                   GROUP BY i.indrelid) ix ON ix.indrelid = c.oid
-      LEFT JOIN pg_stat_user_tables s ON s.relid = w.oid
+      LEFT JOIN {query:table_stats} s ON s.relid = w.oid
       LEFT JOIN pg_statio_user_tables io ON io.relid = w.oid
-      CROSS JOIN LATERAL (
-          SELECT c.reltuples > 0 AND s.n_tup_ins < c.reltuples
-                 AND s.last_vacuum IS NULL AND s.last_autovacuum IS NULL
-                 AND s.last_analyze IS NULL AND s.last_autoanalyze IS NULL AS catalog
-      ) stale
      GROUP BY w.top
 ), listed AS (
     SELECT c.oid,

@@ -64,3 +64,10 @@ def test_history_snapshots_record_the_same_live_rows(reset_db):
     # the weekly review's "new bloat" reads the snapshots' live rows: not 0 after a reset either
     [row] = [r for r in reset_db.rows("history_relations") if r["name"] == "half_dead"]
     assert row["n_live_tup"] == pytest.approx(ROWS // 2, rel=0.02) and row["n_dead_tup"] == ROWS // 2
+
+
+def test_weekly_routine_lists_the_same_dead_ratio(reset_db):
+    from lib.maintenance import routine
+
+    [table] = [t for t in routine.plan(reset_db) if t.name == "half_dead"]
+    assert table.dead_ratio == pytest.approx(0.5, abs=0.02)
