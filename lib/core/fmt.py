@@ -101,14 +101,24 @@ EVIDENCE_WORDS = {
     "xid_age": "transaction ID age", "wraparound_share": "share of the way to wraparound",
     "table_writes_since_reset": "table writes since stats reset", "mean_exec_ms": "mean time",
     "total_exec_ms": "total time", "load_share": "share of load",
+    "maintenance_temp_bytes": "temporary files of maintenance commands",
+    "freeze_max_age": "autovacuum_freeze_max_age",
 }
 UNIT_SUFFIXES = ("_bytes", "_ms", "_days", "_s", "_pct")
+# Evidence keys that are PostgreSQL setting names: shown as written, so they can be looked up and set.
+SETTING_NAMES = frozenset({
+    "work_mem", "maintenance_work_mem", "random_page_cost", "log_min_duration_statement", "track_io_timing",
+    "track_counts", "compute_query_id", "max_connections", "idle_in_transaction_session_timeout",
+    "shared_buffers", "effective_cache_size", "autovacuum_freeze_max_age",
+})
 
 
 def evidence_label(key: str) -> str:
     """An evidence key in words: 'stats_age_days' -> 'statistics age', 'dead_tuples' -> 'dead tuples'."""
     if key in EVIDENCE_WORDS:
         return EVIDENCE_WORDS[key]
+    if key in SETTING_NAMES:
+        return key
     for suffix in UNIT_SUFFIXES:
         if key.endswith(suffix):
             key = key[: -len(suffix)]

@@ -34,6 +34,7 @@ def test_evidence_keys_are_words_and_values_have_units():
     assert evidence_label("stats_age_days") == "statistics age"
     assert evidence_label("dead_tuples") == "dead tuples"
     assert evidence_label("index_bytes") == "index size"
+    assert evidence_label("work_mem") == "work_mem"  # a setting's name stays as it is written in postgresql.conf
     assert fmt_evidence("stats_age_days", 3.0) == "3 days"
     assert fmt_evidence("autovacuum", True) == "yes"
     line = evidence_text({"stats_age_days": 0.0, "index_bytes": 8192, "dead_ratio": 0.5, "last_vacuum": None})
