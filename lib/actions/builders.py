@@ -18,6 +18,11 @@ from lib.core.sqlcompose import qualified, render
 LOCKS = {
     "vacuum": "SHARE UPDATE EXCLUSIVE on the table: reads and writes go on; blocks DDL, other VACUUMs "
               "and ANALYZE on it.",
+    "vacuum_full": "ACCESS EXCLUSIVE on the table for the whole rewrite: every read and every write of it "
+                   "waits until it ends (minutes on a large table), and so does any other statement that "
+                   "touches it. Needs free disk about the size of the table and its indexes for the new copy.",
+    "autovacuum_option": "SHARE UPDATE EXCLUSIVE on the table, for the moment it takes to change a storage "
+                         "parameter: reads and writes go on; DDL, VACUUM and ANALYZE on it wait that moment.",
     "analyze": "SHARE UPDATE EXCLUSIVE on the table: reads and writes go on; blocks DDL, VACUUM and "
                "other ANALYZEs on it.",
     "reindex": "SHARE UPDATE EXCLUSIVE on the table and index (CONCURRENTLY): reads and writes go on; "
@@ -53,6 +58,25 @@ def vacuum(schema: str, table: str, analyze: bool = False) -> Action:
     options = sql.SQL("(ANALYZE) ") if analyze else sql.SQL("")
     statement = sql.SQL("VACUUM {}{}").format(options, qualified(schema, table))
     return _table_action("vacuum_analyze" if analyze else "vacuum", statement, "vacuum", schema, table)
+
+
+def vacuum_full(schema: str, table: str) -> Action:
+    """VACUUM (FULL, ANALYZE): rewrites the table and its indexes compactly, giving the space back."""
+    statement = sql.SQL("VACUUM (FULL, ANALYZE) {}").format(qualified(schema, table))
+    return _table_action("vacuum_full", statement, "vacuum_full", schema, table)
+
+
+def reset_autovacuum(schema: str, table: str) -> Action:
+    """Turn autovacuum back on for a table: drop its autovacuum_enabled storage parameter (the server's
+    settings apply again). Undone by `disable_autovacuum`."""
+    statement = sql.SQL("ALTER TABLE {} RESET (autovacuum_enabled)").format(qualified(schema, table))
+    return _table_action("reset_autovacuum", statement, "autovacuum_option", schema, table)
+
+
+def disable_autovacuum(schema: str, table: str) -> Action:
+    """The undo of `reset_autovacuum`: autovacuum_enabled = false again, as it was."""
+    statement = sql.SQL("ALTER TABLE {} SET (autovacuum_enabled = false)").format(qualified(schema, table))
+    return _table_action("disable_autovacuum", statement, "autovacuum_option", schema, table)
 
 
 def analyze(schema: str, table: str) -> Action:
