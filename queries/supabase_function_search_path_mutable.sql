@@ -5,6 +5,8 @@ SELECT n.nspname                                                      AS schema,
        p.proname                                                      AS name,
        quote_ident(n.nspname) || '.' || quote_ident(p.proname)
            || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS display,
+       pg_get_function_identity_arguments(p.oid)                      AS arguments,
+       p.prokind::text                                                AS kind,
        p.prosecdef                                                    AS security_definer,
        l.lanname::text                                                AS language,
        count(*) OVER ()                                               AS total

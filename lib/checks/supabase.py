@@ -6,9 +6,11 @@ API serves makes no finding on a database without them (the Advisors page says w
 Supabase's performance lints are answered by pgpulse's own checks (indexes.fk_missing, indexes.unused,
 indexes.redundant, schema.no_primary_key, tables.bloat), which tag their findings.
 
-No one-click action here: row-level security, grants and function settings decide who reaches which
-data, and a change can lock the application out as easily as it locks an attacker out. Each finding
-carries the SQL that fixes it (evidence `fix_sql`) to review and run.
+Each finding carries the SQL that fixes it (evidence `fix_sql`) to review and run. Two carry a confirmed,
+undoable one-click action (lib.actions.builders): ENABLE ROW LEVEL SECURITY for a table whose policies
+do nothing (policy_exists_rls_disabled), and SET search_path = '' for a function without one. The rest
+do not: grants and RLS on a table with no policy decide who reaches which data, and a change there can
+lock the application out as easily as it locks an attacker out.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
+from lib.actions import builders
 from lib.core import rows as rowlib
-from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, check
+from lib.core.findings import CATALOG_TTL_S, Action, CheckContext, Finding, check
 from lib.core.rows import capped
 from lib.core.sqlcompose import render
 from lib.supabase import api
@@ -76,6 +79,7 @@ class Spec:
     fix: Callable[[dict], str] | None = None
     params: dict = field(default_factory=dict)
     query: str = ""  # queries/<query>.sql
+    action: Callable[[dict], Action | None] | None = None
 
 
 SPECS = [
@@ -90,7 +94,8 @@ SPECS = [
     Spec("policy_exists_rls_disabled",
          lambda r: f"{r['display']} has policies ({', '.join(r['policies'])}) but row-level security is off",
          ("policies",), _enable_rls,
-         query="supabase_policy_exists_rls_disabled"),
+         query="supabase_policy_exists_rls_disabled",
+         action=lambda r: builders.enable_rls(r["schema"], r["name"])),
     Spec("rls_enabled_no_policy",
          lambda r: f"{r['display']} has row-level security on and no policy", ("forced",),
          query="supabase_rls_enabled_no_policy"),
@@ -107,7 +112,9 @@ SPECS = [
          lambda r: f"Function {r['display']} has no search_path of its own",
          ("security_definer", "language"),
          lambda r: render(sql.SQL("ALTER ROUTINE {} SET search_path = ''").format(_trusted(r["display"]))),
-         query="supabase_function_search_path_mutable"),
+         query="supabase_function_search_path_mutable",
+         action=lambda r: (builders.function_search_path(r["schema"], r["name"], r["arguments"])
+                           if r["kind"] in ("f", "w") else None)),
     Spec("extension_in_public",
          lambda r: f"Extension {r['name']} is installed in the public schema", ("version", "relocatable"),
          _extension_schema,
@@ -167,7 +174,9 @@ def run_spec(ctx: CheckContext, spec: Spec) -> list[Finding]:
         evidence = {key: r[key] for key in spec.evidence}
         if spec.fix:
             evidence["fix_sql"] = spec.fix(r)
-        return tag(Finding(cid, lint.severity, r["display"], spec.title(r), evidence, lint.remediation), lint.name)
+        action = spec.action(r) if spec.action else None
+        return tag(Finding(cid, lint.severity, r["display"], spec.title(r), evidence, lint.remediation, action),
+                   lint.name)
 
     def more(count: int) -> Finding:
         return tag(rowlib.more(ctx, cid, lint.severity, f"objects for {lint.title.lower()}", ADVISORS_PAGE)(count),

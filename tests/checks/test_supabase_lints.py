@@ -168,18 +168,42 @@ def test_cli_check_json_lists_the_lints(shaped):
     assert one["evidence"]["docs"].endswith("?lint=0022_extension_versions_outdated")
 
 
+def test_two_lints_offer_undoable_actions_that_fix_them(shaped, findings, tmp_path):
+    from lib.core.store import Store
+    from lib.maintenance import runner
+
+    by_object = {(f.check, f.object): f for f in findings}
+    enable = by_object[("supabase.policy_exists_rls_disabled", 'private."pol""icy"')].action
+    search_path = by_object[("supabase.function_search_path_mutable", 'public."f; x"(a integer)')].action
+    assert enable.kind == "enable_rls" and enable.sql == 'ALTER TABLE "private"."pol""icy" ENABLE ROW LEVEL SECURITY'
+    assert search_path.kind == "function_search_path"
+    assert not [f for f in findings if f.check == "supabase.rls_disabled_in_public" and f.action]
+    store = Store(tmp_path / "audit.db")
+    db = make_db(shaped, actions_enabled=True)
+    try:
+        assert runner.execute(db, enable, store, runner.Actor(app_user="t"), typed_name='pol"icy').state == "done"
+        assert runner.execute(db, search_path, store, runner.Actor(app_user="t")).state == "done"
+        after = {(f.check, f.object) for f in run_checks(CheckContext(db, db.thresholds), ["supabase."]).findings}
+    finally:
+        db.close()
+        store.close()
+    assert ("supabase.policy_exists_rls_disabled", 'private."pol""icy"') not in after
+    assert ("supabase.function_search_path_mutable", 'public."f; x"(a integer)') not in after
+
+
 def test_fix_sql_names_the_hostile_object_exactly(shaped, findings):
     fixes = {(f.check, f.object): f.evidence.get("fix_sql") for f in findings}
     assert fixes[("supabase.rls_disabled_in_public", '"my api; schema"."x y"')] == \
         'ALTER TABLE "my api; schema"."x y" ENABLE ROW LEVEL SECURITY'
     assert fixes[("supabase.function_search_path_mutable", 'public."f; x"(a integer)')] == \
         'ALTER ROUTINE public."f; x"(a integer) SET search_path = \'\''
+    findings_fixed_already = ("supabase.function_search_path_mutable", 'public."f; x"(a integer)')
     assert fixes[("supabase.anon_security_definer_function_executable", 'public."rpc; drop"()')] == \
         'REVOKE EXECUTE ON FUNCTION public."rpc; drop"() FROM PUBLIC, "anon"'
     # The fixes run, and the lints then stop firing for those objects.
     with psycopg.connect(shaped, autocommit=True) as conn:
         for check_id, obj in [("supabase.rls_disabled_in_public", '"my api; schema"."x y"'),
-                              ("supabase.function_search_path_mutable", 'public."f; x"(a integer)'),
+                              findings_fixed_already,  # by the action test: running its fix again is harmless
                               ("supabase.anon_security_definer_function_executable", 'public."rpc; drop"()'),
                               ("supabase.security_definer_view", 'public."v; definer"')]:
             conn.execute(fixes[(check_id, obj)])
