@@ -60,3 +60,8 @@ SAMPLE_PARAMS.update({
     # maint_xact_session.sql: the name an action's transaction shows behind a pooler
     "application_name": "pgpulse: tests via app",
 })
+SAMPLE_PARAMS.update({
+    # the index advisor (queries/advisor_*.sql)
+    "schemas": ["public"],
+    "definition": "CREATE INDEX ON public.clients (lower(email))",
+})
