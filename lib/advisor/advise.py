@@ -114,6 +114,7 @@ class Advice:
     notes: list[str] = field(default_factory=list)
     statements: list[Workload] = field(default_factory=list)
     already_served: list[tuple[str, str]] = field(default_factory=list)  # (candidate, existing index)
+    tables: dict[TableRef, Table] = field(default_factory=dict)  # as the statements spell them
 
     def to_json(self) -> dict:
         return {"database": self.database, "hypopg": self.hypopg,
@@ -162,7 +163,7 @@ def advise(db, sql_texts: list[str] | None = None, top: int = DEFAULT_TOP) -> Ad
     else:
         workload = workload_from_sql(sql_texts)
     advice.statements = workload
-    tables = _read(db, workload, advice)
+    tables = advice.tables = _read(db, workload, advice)
     pool = _candidates(workload, tables, advice, db.thresholds.status_max_distinct)
     if problem is None:
         _verified(db, workload, tables, pool, advice)
