@@ -204,7 +204,8 @@ def candidates_for(use: Use, table: Table, status_max_distinct: int = 20) -> lis
         return []
     main = Candidate(table.schema, table.name, tuple(keys), len(equal) + len(in_list), (), where)
     out = [main]
-    if not use.star:
+    if not use.star and not any(k.function for k in keys):  # an expression has no statistics until the
+        # index exists: the planner's guess of its rows would overstate what INCLUDE saves
         key_columns = {k.column for k in keys if not k.function}
         rest = sorted(c for c in use.columns if c in present and c not in key_columns
                       and not (where and c == where.column))

@@ -46,7 +46,8 @@ def demo_queryids(url: str, pattern: str) -> set[int]:
     with psycopg.connect(url) as conn:
         found = conn.execute("SELECT queryid, query FROM pg_stat_statements WHERE dbid = "
                              "(SELECT oid FROM pg_database WHERE datname = current_database())").fetchall()
-    return {q for q, text in found if re.search(pattern, text, re.IGNORECASE)}
+    # pgpulse's own EXPLAINs of the statement are recorded too, tagged: not the application's statement
+    return {q for q, text in found if re.search(pattern, text, re.IGNORECASE) and "/* pgpulse */" not in text}
 
 
 def existing_leading_keys(url: str) -> dict[str, list[tuple[list[str], str | None]]]:
