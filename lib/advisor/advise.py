@@ -16,7 +16,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import heapq
+from dataclasses import dataclass, field, replace
 
 from lib.advisor import candidates as cands
 from lib.advisor import values as vals
@@ -25,11 +26,13 @@ from lib.advisor.candidates import Candidate, Table
 from lib.advisor.predicates import Reading, read
 from lib.core.findings import Action
 from lib.sqltext.names import TableRef
-from lib.sqltext.safety import analyze_for_explain
 from lib.statements import explorer, table_keys
 
 DEFAULT_TOP = 100
+PLANNED_KINDS = ("select", "update", "delete")
 MIN_IMPROVEMENT = 0.10  # a statement counts as served when its cost drops by at least this share
+MIN_SHARE = 0.001  # the greedy choice stops below this share of the workload's (calls-weighted) cost
+MAX_PER_TABLE = 5  # more new indexes than this on one table cost more in writes than reads would gain
 MIN_ROWS_AVOIDED = 1000  # statistics only: fewer rows avoided per call is not worth an index
 NOT_VERIFIED = "not verified: enable hypopg to verify"
 HYPOPG_HOW = ("CREATE EXTENSION hypopg; (Debian/Ubuntu: apt-get install postgresql-NN-hypopg first; "
@@ -45,6 +48,7 @@ class Workload:
     calls: int
     total_ms: float = 0.0
     reading: Reading | None = None
+    placeholders: tuple[int, ...] = ()
     cost_before: float | None = None
     problem: str | None = None
 
@@ -176,13 +180,11 @@ def advise(db, sql_texts: list[str] | None = None, top: int = DEFAULT_TOP) -> Ad
 
 def _read(db, workload: list[Workload], advice: Advice) -> dict[TableRef, Table]:
     """Read every statement; the tables they name, resolved, keyed by the name as spelled."""
-    for w in workload:
-        verdict = analyze_for_explain(w.query)
-        if verdict.refused:
-            w.problem = verdict.reason
-            continue
+    for w in workload:  # only one SELECT, UPDATE or DELETE is ever planned, and never run (no ANALYZE)
         w.reading = read(w.query)
-        w.problem = w.reading.problem
+        w.placeholders = w.reading.placeholders
+        w.problem = w.reading.problem or (None if w.reading.kind in PLANNED_KINDS else
+                                          "not a SELECT, UPDATE or DELETE: nothing an index would serve")
     refs = {ref for w in workload if w.reading and not w.problem for ref in w.reading.uses}
     if not refs:
         _note_problems(workload, advice)
@@ -252,98 +254,124 @@ def _candidates(workload, tables, advice: Advice, status_max_distinct: int) -> d
     return pool
 
 
-def _drop_weak_includes(gains: dict[Candidate, dict[int, float]], base: dict[int, float],
-                        weight: dict[int, float]) -> None:
-    """An INCLUDE variant stays only when it saves clearly more than the same index without INCLUDE:
-    at least MIN_IMPROVEMENT of its statements' cost (calls-weighted); else it is only bigger."""
-    for cand in [c for c in gains if c.include]:
-        plain = next((c for c in gains if not c.include and c.keys == cand.keys and c.where == cand.where), None)
-        if plain is None:
-            continue
-        units = gains[cand]
-        extra = sum(weight[u] * (gains[plain].get(u, base[u]) - after) for u, after in units.items())
-        if extra < MIN_IMPROVEMENT * sum(weight[u] * base[u] for u in units):
-            del gains[cand]
+def _clearly_better(wider: dict[int, float], plain: dict[int, float], units: list[int], base: dict[int, float],
+                    weight: dict[int, float]) -> bool:
+    """An INCLUDE variant is worth its size only when it saves at least MIN_IMPROVEMENT of its statements'
+    cost (calls-weighted) beyond the same index without it."""
+    extra = sum(weight[u] * (plain[u] - wider.get(u, plain[u])) for u in units)
+    return extra >= MIN_IMPROVEMENT * sum(weight[u] * base[u] for u in units)
 
 
 def _greedy(gains: dict[Candidate, dict[int, float]], base: dict[int, float], weight: dict[int, float],
             size: dict[Candidate, float]) -> list[tuple[Candidate, list[int]]]:
-    """Pick candidates one at a time by total (cost saved × calls) against what is chosen so far."""
+    """Pick candidates one at a time by total (cost saved × calls) against what is chosen so far: a
+    statement counts when the candidate cuts its current cost by MIN_IMPROVEMENT. At most MAX_PER_TABLE
+    per table; it stops when the best left saves less than MIN_SHARE of the workload's cost. (A heap of
+    scores, refreshed lazily: a chosen index only lowers the scores of candidates sharing its statements.)"""
+    cands = list(gains)
     current = dict(base)
+    floor = MIN_SHARE * sum(weight[u] * base[u] for u in base)
+    version = [0] * len(cands)
+    by_unit: dict[int, list[int]] = {}
+    for n, cand in enumerate(cands):
+        for u in gains[cand]:
+            by_unit.setdefault(u, []).append(n)
+
+    def score(n: int) -> tuple[float, list[int]]:
+        after = gains[cands[n]]
+        units = [u for u, cost in after.items() if cost <= (1 - MIN_IMPROVEMENT) * current[u]]
+        return sum(weight[u] * (current[u] - after[u]) for u in units), units
+
+    heap = [(-score(n)[0], size.get(cands[n], 0), n, 0) for n in range(len(cands))]
+    heapq.heapify(heap)
+    per_table: dict[tuple[str, str], int] = {}
     chosen: list[tuple[Candidate, list[int]]] = []
-    left = dict(gains)
-    while left:
-        best, best_gain, best_units = None, 0.0, []
-        for cand, after in left.items():
-            units = [u for u, cost in after.items() if cost <= (1 - MIN_IMPROVEMENT) * current[u]]
-            gain = sum(weight[u] * (current[u] - after[u]) for u in units)
-            if gain > best_gain or (gain == best_gain and best is not None and gain > 0
-                                    and size.get(cand, 0) < size.get(best, 0)):
-                best, best_gain, best_units = cand, gain, units
-        if best is None or best_gain <= 0:
+    while heap:
+        _neg, _size, n, seen = heapq.heappop(heap)
+        if seen != version[n]:
+            continue  # a stale score: its fresh one is in the heap too
+        gain, units = score(n)
+        if gain <= 0 or gain < floor:
             break
-        chosen.append((best, best_units))
-        for u in best_units:
-            current[u] = left[best][u]
-        del left[best]
+        cand = cands[n]
+        table = (cand.schema, cand.table)
+        if per_table.get(table, 0) >= MAX_PER_TABLE:
+            continue
+        per_table[table] = per_table.get(table, 0) + 1
+        chosen.append((cand, units))
+        for u in units:
+            current[u] = gains[cand][u]
+        for m in {m for u in units for m in by_unit[u]} - {n}:
+            version[m] += 1
+            heapq.heappush(heap, (-score(m)[0], size.get(cands[m], 0), m, version[m]))
+        version[n] = -1
     return chosen
 
 
 def _verified(db, workload, tables, pool, advice: Advice) -> None:
     involved = sorted({i for ids in pool.values() for i in ids})
     params: dict[int, tuple | None] = {}
-    count: dict[int, int] = {}
     by_table = {t.oid: t for t in tables.values()}
     with whatif.session(db) as s:
-        for i in involved:
-            w = workload[i]
-            if not s.generic:
-                placeholders = analyze_for_explain(w.query).placeholders
-                count[i] = max(placeholders, default=0)
-                params[i] = vals.values_for(w.reading, placeholders, tables)
-            try:
-                w.cost_before = whatif.total_cost(s.plan(w.query, params.get(i), count.get(i, 0)))
-            except whatif.PlanFailed as exc:
-                w.problem = str(exc)
-                advice.notes.append(f"statement {_label(w)} could not be planned: {exc}")
+        if not s.generic:
+            for i in involved:
+                params[i] = vals.values_for(workload[i].reading, workload[i].placeholders, tables)
+
+        def items(ids):
+            return [(workload[i].query, params.get(i), max(workload[i].placeholders, default=0)) for i in ids]
+
+        for i, plan in zip(involved, s.plan_many(items(involved)), strict=True):
+            if isinstance(plan, whatif.PlanFailed):
+                workload[i].problem = str(plan)
+                advice.notes.append(f"statement {_label(workload[i])} could not be planned: {plan}")
+            else:
+                workload[i].cost_before = whatif.total_cost(plan)
         gains: dict[Candidate, dict[int, float]] = {}
         size: dict[Candidate, float] = {}
-        for cand, ids in pool.items():
-            ids = [i for i in ids if workload[i].cost_before is not None]
-            if not ids:
-                continue
+
+        def evaluate(cand: Candidate, ids: list[int]) -> None:
             try:
                 oid, size[cand] = s.create(cand.hypothetical_sql())
             except whatif.PlanFailed as exc:
                 advice.notes.append(f"{cand.display_table} ({', '.join(cand.columns)}) could not be tried: {exc}")
-                continue
+                return
             try:
                 after = {}
-                for i in ids:
-                    try:
-                        plan = s.plan(workload[i].query, params.get(i), count.get(i, 0))
-                    except whatif.PlanFailed:
-                        continue
-                    used = whatif.uses_index(plan, oid)
-                    after[i] = whatif.total_cost(plan) if used else workload[i].cost_before
+                for i, plan in zip(ids, s.plan_many(items(ids)), strict=True):
+                    if not isinstance(plan, whatif.PlanFailed):
+                        used = whatif.uses_index(plan, oid)
+                        after[i] = whatif.total_cost(plan) if used else workload[i].cost_before
                 gains[cand] = after
             finally:
                 s.drop(oid)
+
+        for cand, ids in pool.items():
+            ids = sorted(i for i in ids if workload[i].cost_before is not None)
+            if ids and not cand.include:
+                evaluate(cand, ids)
         base = {i: workload[i].cost_before for i in involved if workload[i].cost_before is not None}
         weight = {i: float(workload[i].calls) for i in base}
-        _drop_weak_includes(gains, base, weight)
         chosen = _greedy(gains, base, weight, size)
-        # the chosen set together: the costs shown are those of the whole set
-        together = {}
-        oids = []
+        # INCLUDE: for each chosen index, one variant with the other columns its statements read (when
+        # few), kept only when the index-only scans it allows clearly pay (_with_include)
+        for n, (cand, units) in enumerate(chosen):
+            extra = sorted({col for c, ids in pool.items() if c.include and c.keys == cand.keys
+                            and c.where == cand.where and ids & set(units) for col in c.include})
+            if 0 < len(extra) <= cands.MAX_INCLUDE:
+                wider = replace(cand, include=tuple(extra))
+                evaluate(wider, units)
+                if wider in gains and _clearly_better(gains[wider], gains[cand], units, base, weight):
+                    chosen[n] = (wider, units)
+        # the chosen set together, for the statements two or more of them could serve: the costs shown are
+        # those of the whole set (a statement only one of them touches keeps the cost planned with it alone)
+        touching: dict[int, int] = {}
         for cand, _ in chosen:
-            oid, _bytes = s.create(cand.hypothetical_sql())
-            oids.append(oid)
-        for i in {i for _, units in chosen for i in units}:
-            try:
-                together[i] = whatif.total_cost(s.plan(workload[i].query, params.get(i), count.get(i, 0)))
-            except whatif.PlanFailed:
-                together[i] = None
+            for i in gains[cand]:
+                touching[i] = touching.get(i, 0) + 1
+        served_ids = sorted({i for _, units in chosen for i in units if touching[i] > 1})
+        oids = [s.create(cand.hypothetical_sql())[0] for cand, _ in chosen] if served_ids else []
+        together = {i: (None if isinstance(p, whatif.PlanFailed) else whatif.total_cost(p))
+                    for i, p in zip(served_ids, s.plan_many(items(served_ids)), strict=True)}
         for oid in oids:
             s.drop(oid)
     taken = _taken_names(tables)

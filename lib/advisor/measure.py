@@ -25,7 +25,6 @@ from lib.explain.run import ExplainRun, run_explain
 from lib.maintenance import runner
 from lib.plan import compare
 from lib.plan.compare import Comparison
-from lib.sqltext.safety import analyze_for_explain
 
 
 @dataclass
@@ -65,8 +64,7 @@ def measure(db, advice: Advice, rec: Recommendation, store=None, label: str = ""
         if w.reading is None or w.reading.kind != "select":
             m.problem = "not run: it changes data, and EXPLAIN ANALYZE would execute it"
             continue
-        placeholders = analyze_for_explain(w.query).placeholders
-        params = vals.values_for(w.reading, placeholders, advice.tables)
+        params = vals.values_for(w.reading, w.placeholders, advice.tables)
         if params is None:
             m.problem = "not run: no representative value for one of its $n (its column has no statistics)"
             continue

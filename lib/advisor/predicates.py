@@ -20,7 +20,7 @@ from pglast.enums import A_Expr_Kind, BoolExprType, NullTestType
 
 from lib.sqltext.names import NOT_CONST, TableRef, column_fields, const_value, func_name, strip_casts
 from lib.sqltext.parse import ParseFailure, parse
-from lib.sqltext.walk import Scope, Source, walk
+from lib.sqltext.walk import Scope, Source, _children, walk
 
 # Functions whose result an expression index can hold (immutable, one column argument).
 INDEXABLE_FUNCTIONS = frozenset({"lower", "upper"})
@@ -97,6 +97,7 @@ class Reading:
     params: dict[int, Param] = field(default_factory=dict)
     problem: str | None = None
     kind: str = ""  # select | update | delete | insert | other
+    placeholders: tuple[int, ...] = ()  # the $n numbers used
 
 
 ColumnsOf = Callable[[TableRef], "set[str] | None"]
@@ -114,13 +115,36 @@ def read(text: str, columns_of: ColumnsOf | None = None) -> Reading:
         return Reading(problem=stmt.describe())
     reading = Reading(kind=_kind(stmt.node))
     if reading.kind in ("insert", "other"):
-        reading.problem = None
         return reading
-    for visit in walk(stmt.node):
-        node = visit.node
-        if isinstance(node, ast.SelectStmt | ast.UpdateStmt | ast.DeleteStmt) and visit.scope is not None:
-            _statement(node, visit.scope, reading, columns_of)
+    resolvers: dict[int, _Resolver] = {}
+    numbers: set[int] = set()
+    for visit in walk(stmt.node):  # one walk: statement levels, their columns, the $n
+        node, scope = visit.node, visit.scope
+        if isinstance(node, ast.ParamRef):
+            numbers.add(node.number)
+        elif scope is None:
+            continue
+        elif isinstance(node, ast.SelectStmt | ast.UpdateStmt | ast.DeleteStmt) and scope.stmt is node:
+            resolvers[id(scope)] = _Resolver(scope, columns_of)
+            _statement(node, resolvers[id(scope)], reading)
+        elif isinstance(node, ast.ColumnRef) and id(scope) in resolvers:
+            _column(node, resolvers[id(scope)], reading)
+    reading.placeholders = tuple(sorted(numbers))
     return reading
+
+
+def _column(ref: ast.ColumnRef, resolver: _Resolver, reading: Reading) -> None:
+    """A column named at a statement level: what an index-only scan would need (`*` needs them all)."""
+    tables = [s for s in resolver.scope.sources if s.table is not None]
+    if column_fields(ref) is None:  # * or t.*
+        qualifier = [f.sval for f in ref.fields[:-1] if isinstance(f, ast.String)]
+        for source in tables:
+            if not qualifier or qualifier[-1] == source.ref:
+                reading.uses[source.table].star = True
+        return
+    found = resolver.column(ref)
+    if found and found[0] in reading.uses:
+        reading.uses[found[0]].columns.add(found[1])
 
 
 def _kind(node: ast.Node) -> str:
@@ -128,11 +152,10 @@ def _kind(node: ast.Node) -> str:
             ast.InsertStmt: "insert"}.get(type(node), "other")
 
 
-def _statement(node, scope: Scope, reading: Reading, columns_of: ColumnsOf | None) -> None:
-    tables = [s for s in scope.sources if s.table is not None]
+def _statement(node, resolver: _Resolver, reading: Reading) -> None:
+    tables = [s for s in resolver.scope.sources if s.table is not None]
     if not tables:
         return
-    resolver = _Resolver(scope, columns_of)
     for source in tables:
         reading.uses.setdefault(source.table, Use(source.table))
     for conjunct in _conjuncts(getattr(node, "whereClause", None)):
@@ -140,7 +163,6 @@ def _statement(node, scope: Scope, reading: Reading, columns_of: ColumnsOf | Non
     for quals in _join_quals(getattr(node, "fromClause", None)):
         for conjunct in _conjuncts(quals):
             _predicate(conjunct, resolver, reading)
-    limited = isinstance(node, ast.SelectStmt) and node.limitCount is not None
     if isinstance(node, ast.SelectStmt):
         for member, op in (("limitCount", "limit"), ("limitOffset", "offset")):
             param = strip_casts(getattr(node, member))
@@ -153,24 +175,9 @@ def _statement(node, scope: Scope, reading: Reading, columns_of: ColumnsOf | Non
             use = reading.uses[next(iter(owners))]
             for _table, key in keys:
                 use.add(use.sort, key)
-    # every column named at this level, for INCLUDE (an index-only scan needs them all)
-    for visit in walk(node, scope.parent):
-        if visit.scope is None or visit.scope.stmt is not node:
-            continue
-        if isinstance(visit.node, ast.ColumnRef):
-            fields = column_fields(visit.node)
-            if fields is None:  # * or t.*
-                qualifier = [f.sval for f in visit.node.fields[:-1] if isinstance(f, ast.String)]
-                for source in tables:
-                    if not qualifier or qualifier[-1] == source.ref:
-                        reading.uses[source.table].star = True
-                continue
-            found = resolver.column(visit.node)
-            if found:
-                reading.uses[found[0]].columns.add(found[1])
-    if limited:
-        for source in tables:
-            reading.uses[source.table].limited = True
+        if node.limitCount is not None:
+            for source in tables:
+                reading.uses[source.table].limited = True
 
 
 def _conjuncts(expr) -> Iterator[ast.Node]:
@@ -233,11 +240,17 @@ class _Resolver:
     def tables_in(self, expr) -> set[TableRef]:
         """Tables of this level an expression reads (an outer column or a $n reads none)."""
         out = set()
-        for visit in walk(expr, self.scope):
-            if isinstance(visit.node, ast.ColumnRef):
-                found = self.column(visit.node)
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.ColumnRef):
+                found = self.column(node)
                 if found:
                     out.add(found[0])
+            elif isinstance(node, ast.Node):
+                stack.extend(child for _member, child in _children(node))
+            elif isinstance(node, tuple):
+                stack.extend(node)
         return out
 
 

@@ -45,6 +45,12 @@ class WhatIf:
         self.conn.execute(BEGIN_READ_ONLY)
         self.conn.execute(session_statement("explain_limits", self.version_num),
                           {"statement_timeout": f"{int(self.timeout_ms)}ms", "lock_timeout": "1000ms"})
+        caps = self.db.capabilities
+        if caps.superuser and caps.pgss_loaded:
+            # Every EXPLAIN would otherwise become a pg_stat_statements entry (tagged, left out of pgpulse's
+            # lists) and thousands of them evict the application's rarely run statements from a full view.
+            # Only a superuser may stop that, here for this transaction only (track_utility does not).
+            self.conn.execute("SELECT set_config('pg_stat_statements.track', 'none', true)" + TAIL)
 
     def _recover(self) -> None:
         self.conn.execute("ROLLBACK")
@@ -71,6 +77,40 @@ class WhatIf:
         if isinstance(document, str):
             document = json.loads(document)
         return document[0]["Plan"]
+
+    def plan_many(self, items: list[tuple[str, tuple | None, int]]) -> list[dict | PlanFailed]:
+        """Plans of many statements (text, values, placeholders), sent in one pipeline (no wait per
+        statement); when one fails the batch is planned again one by one, so each gets its own answer."""
+        simple = [i for i, (_t, values, n) in enumerate(items) if self.generic or not n or values is not None]
+        out: list[dict | PlanFailed | None] = [None] * len(items)
+        words = "GENERIC_PLAN, FORMAT JSON" if self.generic else "FORMAT JSON"
+        try:
+            cursors = []
+            with self.conn.pipeline():
+                for i in simple:
+                    text, values, _n = items[i]
+                    cur = RawCursor(self.conn)
+                    cur.execute(f"{TAG}EXPLAIN ({words})\n{text}\n{TAG_END}",
+                                None if self.generic or not values else list(values), prepare=False)
+                    cursors.append((i, cur))
+            for i, cur in cursors:
+                document = cur.fetchone()[0]
+                out[i] = (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
+                cur.close()
+            self.explains += len(simple)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error:
+            if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+                self._recover()
+            out = [None] * len(items)
+        for i, (text, values, n) in enumerate(items):
+            if out[i] is None:
+                try:
+                    out[i] = self.plan(text, values, n)
+                except PlanFailed as exc:
+                    out[i] = exc
+        return out  # type: ignore[return-value]
 
     def _prepared_generic(self, text: str, placeholders: int) -> dict:
         self.prepared += 1
