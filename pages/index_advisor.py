@@ -45,7 +45,7 @@ if queryid is not None:
 
 cols = st.columns(4)
 metric(cols[0], "Indexes recommended", f"{len(recs)}", "for the whole workload" if queryid is None else "")
-metric(cols[1], "Statements read", f"{len(advice.statements):,}", f"the {int(top)} busiest")
+metric(cols[1], "Statements read", f"{len(advice.statements):,}", f"the busiest (up to {int(top)})")
 metric(cols[2], "Estimated size", fmt_bytes(sum(r.estimated_bytes for r in recs)), "of all of them together")
 metric(cols[3], "Verified", "hypopg" if advice.hypopg else "no", "what-if plans" if advice.hypopg else
        "estimated from statistics")
