@@ -81,7 +81,9 @@ class WhatIf:
     def plan_many(self, items: list[tuple[str, tuple | None, int]]) -> list[dict | PlanFailed]:
         """Plans of many statements (text, values, placeholders), sent in one pipeline (no wait per
         statement); when one fails the batch is planned again one by one, so each gets its own answer."""
-        simple = [i for i, (_t, values, n) in enumerate(items) if self.generic or not n or values is not None]
+        # In a pipeline every statement goes by the extended protocol, where a $n must have a value: a
+        # GENERIC_PLAN of a statement with $n (16+) is sent on its own, by the simple protocol.
+        simple = [i for i, (_t, values, n) in enumerate(items) if not n or (values is not None and not self.generic)]
         out: list[dict | PlanFailed | None] = [None] * len(items)
         words = "GENERIC_PLAN, FORMAT JSON" if self.generic else "FORMAT JSON"
         try:
@@ -98,9 +100,9 @@ class WhatIf:
                 out[i] = (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
                 cur.close()
             self.explains += len(simple)
-        except psycopg.OperationalError:
-            raise
         except psycopg.Error:
+            if self.conn.broken:
+                raise
             if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
                 self._recover()
             out = [None] * len(items)
