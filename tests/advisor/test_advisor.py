@@ -159,6 +159,11 @@ def test_cli_json(demo_hypo_url):
         for s in rec["statements"]:
             assert {"queryid", "query", "calls", "cost_before", "cost_after"} <= set(s)
             assert (s["cost_before"] is None) is (not data["hypopg"])
+    text = subprocess.run([sys.executable, "-m", "lib", "advise", "--dsn", demo_hypo_url, "--top", "50"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert text.returncode == 0, text.stderr
+    assert "index(es) recommended" in text.stdout
+    assert 'CREATE INDEX CONCURRENTLY "clients_lower_email_idx" ON "public"."clients" (lower("email"));' in text.stdout
 
 
 def test_cli_sql_from_stdin_and_bad_input(demo_hypo_url, tmp_path):

@@ -78,3 +78,11 @@ def test_query_detail_shows_the_index_that_would_help(page_url):
     at = open_page("pages/query.py", queryid=str(queryid))
     assert any(h.value == "Indexes that would help this statement" for h in at.subheader)
     assert any('ON "public"."clients" (lower("email"))' in s for s in shown_sql(at))
+
+
+def test_pasted_sql_gets_its_own_advice(page_url):
+    at = open_page("pages/index_advisor.py")
+    at.text_area[0].input("SELECT id, name FROM leads WHERE lower(company) = $1 AND status = 'lost'").run()
+    ok(next(b for b in at.button if b.label == "Advise").click().run())
+    assert any('ON "public"."leads" (lower("company"))' in s and "\"status\" = 'lost'" in s for s in shown_sql(at)), \
+        shown_sql(at)
