@@ -170,7 +170,14 @@ def advise(db, sql_texts: list[str] | None = None, top: int = DEFAULT_TOP) -> Ad
     tables = advice.tables = _read(db, workload, advice)
     pool = _candidates(workload, tables, advice, db.thresholds.status_max_distinct)
     if problem is None:
-        _verified(db, workload, tables, pool, advice)
+        try:
+            _verified(db, workload, tables, pool, advice)
+        except whatif.Unavailable as exc:
+            advice.hypopg = False
+            advice.recommendations.clear()
+            advice.notes.append(f"{NOT_VERIFIED}: this role cannot use hypopg ({exc}); grant it USAGE on "
+                                f"schema {db.capabilities.extension_schema('hypopg')}")
+            _estimated(workload, tables, pool, advice)
     else:
         advice.notes.append(problem)
         _estimated(workload, tables, pool, advice)

@@ -31,6 +31,10 @@ class PlanFailed(Exception):
     """PostgreSQL could not plan the statement (a sentence: its first line)."""
 
 
+class Unavailable(Exception):
+    """hypopg cannot be used by this role (e.g. no USAGE on its schema): the advice falls back to statistics."""
+
+
 class WhatIf:
     def __init__(self, db, conn: psycopg.Connection, timeout_ms: int):
         self.db = db
@@ -133,6 +137,9 @@ class WhatIf:
             row = self._one(self.db.statement("advisor_hypopg_create"), {"definition": definition})
         except psycopg.OperationalError:
             raise
+        except psycopg.errors.InsufficientPrivilege as exc:
+            self._recover()
+            raise Unavailable(str(exc).strip().splitlines()[0]) from None
         except psycopg.Error as exc:
             self._recover()
             raise PlanFailed(str(exc).strip().splitlines()[0]) from None

@@ -241,9 +241,17 @@ def test_hypopg_in_schema_extensions_and_a_read_only_role(hostile_url):
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO advisor_reader").format(sql.Identifier("Odd Schema")))
         conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO advisor_reader").format(
             sql.Identifier("Odd Schema")))
-        conn.execute("GRANT USAGE ON SCHEMA extensions TO advisor_reader")  # as Supabase grants it
         conn.execute("ALTER ROLE advisor_reader SET default_transaction_read_only = on")
     reader_url = re.sub(r"//[^@]*@", "//advisor_reader:reader-pw@", hostile_url)
+    db = make_db(reader_url)
+    try:  # without USAGE on hypopg's schema: the statistics, and why
+        advice = advise(db, [hostile_query()])
+    finally:
+        db.close()
+    assert advice.hypopg is False and advice.recommendations and not advice.recommendations[0].verified
+    assert any("permission denied" in n and "USAGE" in n for n in advice.notes), advice.notes
+    with psycopg.connect(hostile_url, autocommit=True) as conn:
+        conn.execute("GRANT USAGE ON SCHEMA extensions TO advisor_reader")  # as Supabase grants it
     db = make_db(reader_url)
     try:
         assert db.capabilities.extension_schema("hypopg") == "extensions"
