@@ -11,7 +11,7 @@ import streamlit as st
 from lib import stbind
 from lib.advisor.advise import advise
 from lib.checks.lint import lint_text
-from lib.core.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct, plural
 from lib.explain.source import parse_queryid
 from lib.statements import explorer, review
 from pages.widgets import advisor_panels
@@ -20,6 +20,8 @@ from pages.widgets.cards import metric
 FORMAT_MAX_CHARS = 50_000  # sqlparse and the browser both slow down on bigger texts
 SHOW_MAX_CHARS = 200_000
 EXPLAIN_PAGE = Path(__file__).resolve().parent / "explain.py"
+DETAIL_PAGE = "pages/query.py"
+BUSIEST_LINKS = 10
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -58,6 +60,10 @@ def picker(message: str) -> None:
     if chosen is not None:
         st.query_params["queryid"] = str(chosen)
         st.rerun()
+    st.markdown("**The busiest statements**, by total time since the statistics were reset:")
+    for r in frame.head(BUSIEST_LINKS).itertuples():
+        st.page_link(DETAIL_PAGE, query_params={"queryid": str(int(r.queryid))},
+                     label=f"{fmt_ms(r.total_exec_ms)} · {plural(int(r.calls), 'call')} · {explorer.one_line(r.query, 100)}")
     st.stop()
 
 
@@ -124,7 +130,7 @@ if assessed:
 for n in statement_review.n_plus_one_of(queryid) if statement_review else []:
     st.warning(f"{'Likely' if n.likely else 'Possible'} N+1: runs once per row of `{n.listing.short}`. "
                f"{n.describe()}.", icon=":material/repeat:")
-    st.code(n.joined_sql or n.batched_sql, language="sql")
+    st.code(n.joined_sql or n.batched_sql, language="sql", wrap_lines=True)
 report = lint_text(text) if len(text.encode()) <= explorer.PARSE_MAX_BYTES else None
 if report is None:
     st.caption("The text is too long to lint on a page load.")
