@@ -65,6 +65,9 @@ SAMPLE_PARAMS.update({
     "application_name": "pgpulse: tests via app",
 })
 SAMPLE_PARAMS.update({
+    # the index advisor (queries/advisor_*.sql)
+    "schemas": ["public"],
+    "definition": "CREATE INDEX ON public.clients (lower(email))",
     # the RLS page's measured reads (queries/rls_*.sql)
     "as_role": "none",
     "row_security": "on",

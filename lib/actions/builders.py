@@ -96,9 +96,19 @@ def drop_index(schema: str, index: str) -> Action:
 
 def create_index(schema: str, table: str, columns: Sequence[str], name: str | None = None) -> Action:
     """CREATE INDEX CONCURRENTLY on plain columns (e.g. a foreign key's); named after them by default."""
-    name = name or index_name(table, columns)
+    return create_index_with(schema, table, name or index_name(table, columns), list(map(sql.Identifier, columns)))
+
+
+def create_index_with(schema: str, table: str, name: str, keys: Sequence[sql.Composable],
+                      include: Sequence[str] = (), where: sql.Composable | None = None) -> Action:
+    """CREATE INDEX CONCURRENTLY with composed keys (columns or expressions such as lower(email)),
+    INCLUDE columns and a partial index's WHERE (the index advisor's recommendations)."""
     statement = sql.SQL("CREATE INDEX CONCURRENTLY {} ON {} ({})").format(
-        sql.Identifier(name), qualified(schema, table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        sql.Identifier(name), qualified(schema, table), sql.SQL(", ").join(keys))
+    if include:
+        statement += sql.SQL(" INCLUDE ({})").format(sql.SQL(", ").join(map(sql.Identifier, include)))
+    if where is not None:
+        statement += sql.SQL(" WHERE {}").format(where)
     return _concurrent(_table_action("create_index", statement, "create_index", schema, name, "index"))
 
 
