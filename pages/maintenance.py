@@ -51,7 +51,8 @@ else:
                "runs one at a time per object, and is written to the Audit log.")
 
 # -- recommended actions -------------------------------------------------------------------------------
-st.subheader("Recommended actions")
+st.subheader("Recommended actions", help="By impact, as on the Overview: risk first, then the share of query time "
+                                         "and the space at stake.")
 result_set = stbind.guarded(lambda: cached_checks.all_findings(db), db.config.display)
 if result_set:
     cached_checks.freshness(db, result_set)
@@ -61,11 +62,11 @@ reset = builders.reset_statements(caps.pgss_schema) if caps.has_pgss else None
 runs_panel(db, [r.action for r in recs] + [reset] * bool(reset))
 if not recs:
     st.info("No finding carries an action right now. Checks that propose a fix (vacuum, unused, duplicate or "
-            "missing indexes, INVALID indexes...) list it here, most urgent first.", icon=":material/task_alt:")
+            "missing indexes, INVALID indexes...) list it here, the most impact first.", icon=":material/task_alt:")
 for rec in recs:
     with st.container(border=True):
         text, button = st.columns([4, 1], vertical_alignment="center")
-        text.markdown(f"{BADGES[rec.severity]} **{rec.title}**")
+        text.markdown(f"{BADGES[rec.severity]} **{rec.title}**" + (f" · {rec.why}" if rec.why else ""))
         text.caption(f"`{rec.check}` on `{rec.object}`" + (f" — {rec.recommendation}" if rec.recommendation else ""))
         text.code(rec.action.sql + ";", language="sql")
         with button:
