@@ -67,7 +67,7 @@ for rec in recs:
     with st.container(border=True):
         text, button = st.columns([4, 1], vertical_alignment="center")
         text.markdown(f"{BADGES[rec.severity]} **{rec.title}**" + (f" · {rec.why}" if rec.why else ""))
-        text.caption(f"`{rec.check}` on `{rec.object}`" + (f" — {rec.recommendation}" if rec.recommendation else ""))
+        text.caption(f"`{rec.check}` on `{rec.finding.label if rec.finding else rec.object}`" + (f" — {rec.recommendation}" if rec.recommendation else ""))
         text.code(rec.action.sql + ";", language="sql")
         with button:
             action_control(db, rec.action, finding=rec.finding, with_run=False)
@@ -148,7 +148,7 @@ if current is not None:
             st.markdown(f"**Checks after the routine:** {len(current.findings_after)} finding(s) at warning or "
                         "above still open" + (":" if current.findings_after else "."))
             for finding in current.findings_after:
-                st.markdown(f"- {BADGES[finding.severity]} {finding.title} (`{finding.object}`)")
+                st.markdown(f"- {BADGES[finding.severity]} {finding.title} (`{finding.label}`)")
         st.button("Dismiss", key="routine_forget", on_click=lambda: st.session_state[ROUTINES].pop(db.config.name))
 
 # -- statement statistics ------------------------------------------------------------------------------

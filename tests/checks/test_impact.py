@@ -113,3 +113,14 @@ def test_database_wide_findings_stay_apart_and_new_categories_get_their_own_area
     assert areas["public.t"] == "Supabase advisors: supabase"  # no registered check: its id's first part
     assert areas["slot_a"] == "Replication"
     assert [a.name for a in impact.areas(found)][0] == "Replication"  # the critical area first
+
+
+def test_statement_label_is_its_text_or_says_it_is_hidden():
+    from lib.core.fmt import statement_label
+
+    text = "SELECT id,\n       name\n  FROM clients WHERE lower(email) = lower($1) AND status = ANY($2) ORDER BY id"
+    assert statement_label(text, 123, width=30) == "SELECT id, name FROM clients …"
+    assert statement_label("", 1234567890123456789) == "statement 1234567890123456789 (text not visible)"
+    f = Finding("queries.slow", Severity.WARNING, "1234567890123456789", "t", {STATEMENT_KEY: text})
+    assert f.label.startswith("SELECT id, name FROM clients WHERE") and f.statement == text
+    assert Finding("x.y", Severity.INFO, "public.t", "t").label == "public.t"

@@ -3,6 +3,8 @@ same pages in a real browser at 1440x900."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -71,6 +73,10 @@ def test_checklist_scores_every_item(app):
     fk = next(m for m in items if "Every foreign key is indexed" in m)
     assert "warn" in fk
     assert any("not measurable" in m and "pool" in m.lower() for m in items)
+    # statements are named by their text, never by a bare queryid
+    evidence = " ".join(c.value for c in at.caption)
+    assert "SELECT" in evidence
+    assert not re.search(r"(^|[ ,:])-?\d{15,}($|[ ,])", evidence), evidence
 
 
 @pytest.mark.browser
