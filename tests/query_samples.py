@@ -60,3 +60,7 @@ SAMPLE_PARAMS.update({
     # maint_xact_session.sql: the name an action's transaction shows behind a pooler
     "application_name": "pgpulse: tests via app",
 })
+SAMPLE_PARAMS.update({
+    # maintenance and DDL statements counted apart (lib/core/statement_kind.py)
+    "maintenance_words": ["vacuum", "analyze"],
+})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lib.core import statement_kind
 from lib.core.findings import STATEMENT_KEY, CheckContext, Finding, Severity, check
 from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line
 from lib.live import overview
@@ -70,7 +71,7 @@ def slow_statements(ctx: CheckContext) -> list[Finding]:
     if not ctx.caps.has_pgss:
         return []
     slow_ms = ctx.thresholds.slow_query_ms
-    rows = ctx.db.rows("slow_statements", {"slow_ms": slow_ms, "limit": 50})
+    rows = ctx.db.rows("slow_statements", {"slow_ms": slow_ms, "limit": 50, **statement_kind.params()})
     return [Finding(
         "queries.slow", Severity.WARNING, str(r["queryid"]),
         f"Mean {fmt_ms(r['mean_exec_ms'])} over {r['calls']:,} calls: {one_line(r['query'], 80)}",
