@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from lib.actions import builders
+from lib.actions import builders, offered
 from lib.checks.overview import CACHE_MIN_BLOCKS
 from lib.checks.tables import settings
 from lib.core import rows
@@ -51,6 +51,8 @@ def unused(ctx: CheckContext) -> list[Finding]:
     found = indexes.unused(catalog(ctx), int(t.unused_index_min_size_mb * 1024 * 1024))
     rows = records(found.head(t.max_findings_per_check))  # a new database may have 20,000 of them
 
+    wait = offered.drop_wait_until(0, age, t.unused_index_min_stats_age_days)
+
     def build(r: dict) -> Finding:
         evidence = {"index_bytes": int(r["index_bytes"] or 0), "scans": 0, "table": r["table_display"],
                     "index_writes": int(r["index_writes"] or 0), "statistics_since": stamp(since),
@@ -59,14 +61,15 @@ def unused(ctx: CheckContext) -> list[Finding]:
             words = (f"No scan since the statistics began ({fmt_age(since)}), yet every insert and non-HOT update "
                      "of its table writes to it. Drop it (its definition is kept in the audit log).")
         else:
+            evidence["droppable_from"] = stamp(wait)
             words = (f"No scan yet, but the statistics are only {fmt_ms(age_days * 86_400_000)} old: wait "
                      f"until they cover {t.unused_index_min_stats_age_days:g} days of normal traffic (monthly "
-                     "jobs too) before dropping it.")
+                     f"jobs too), on {stamp(wait)}, before dropping it. No DROP INDEX is offered until then.")
         if r["partitioned"]:
             words += " " + PARTITIONED_NOTE
         return Finding("indexes.unused", Severity.WARNING if old_enough else Severity.INFO, r["display"],
                        f"{r['display']} ({fmt_bytes(r['index_bytes'])}) has never been scanned",
-                       evidence, words, drop(r))
+                       evidence, words, drop(r) if old_enough else None)
 
     return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, "unused indexes"),
