@@ -135,3 +135,8 @@ def index_name(table: str, columns: Sequence[str]) -> str:
 def _cut(text: str, limit: int) -> str:
     """At most `limit` bytes of UTF-8, on a character boundary."""
     return text.encode()[:limit].decode(errors="ignore")
+
+
+def drop_replication_slot_sql(slot: str) -> str:
+    """The statement that drops a replication slot (shown to copy: the maintenance runner does not run it)."""
+    return render(sql.SQL("SELECT pg_catalog.pg_drop_replication_slot({})").format(sql.Literal(slot)))
