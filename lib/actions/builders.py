@@ -34,6 +34,8 @@ LOCKS = {
                         "since the last reset are lost for every tool reading them.",
     "cancel_backend": "No lock. The session's running statement is cancelled; its transaction rolls back.",
     "terminate_backend": "No lock. The session is disconnected; its open transaction rolls back.",
+    "drop_replication_slot": "No lock on tables. The slot goes, and the WAL it kept can be recycled; its "
+                             "consumer (a standby or subscription) can never resume from it and must be rebuilt.",
 }
 
 
@@ -137,6 +139,9 @@ def _cut(text: str, limit: int) -> str:
     return text.encode()[:limit].decode(errors="ignore")
 
 
-def drop_replication_slot_sql(slot: str) -> str:
-    """The statement that drops a replication slot (shown to copy: the maintenance runner does not run it)."""
-    return render(sql.SQL("SELECT pg_catalog.pg_drop_replication_slot({})").format(sql.Literal(slot)))
+
+def drop_replication_slot(slot: str) -> Action:
+    """pg_drop_replication_slot of one slot (refused while a consumer uses it)."""
+    statement = sql.SQL("SELECT pg_catalog.pg_drop_replication_slot({})").format(sql.Literal(slot))
+    return Action(kind="drop_replication_slot", sql=render(statement), lock=LOCKS["drop_replication_slot"],
+                  target_kind="replication_slot", target_name=slot)

@@ -1,5 +1,5 @@
 """Replication checks: inactive slots (they keep WAL until the disk fills) and standbys that lag behind.
-The statement that drops a slot (lib.actions.builders) is shown to copy: dropping one is not a one-click action."""
+The drop of a slot is built by lib.actions.builders; the maintenance runner runs it once its name is typed."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def inactive_slots(ctx: CheckContext) -> list[Finding]:
                     "inactive_since": stamp(r.get("inactive_since"))}
         if r["plugin"]:
             evidence.update(plugin=r["plugin"], database=r["database"])
-        words += f"\n\n```sql\n{builders.drop_replication_slot_sql(r['slot_name'])};\n```"
-        return Finding("replication.inactive_slot", severity, r["slot_name"], title, evidence, words)
+        return Finding("replication.inactive_slot", severity, r["slot_name"], title, evidence, words,
+                       builders.drop_replication_slot(r["slot_name"]))
 
     return [build(r) for r in records(state(ctx).inactive_slots)]
 

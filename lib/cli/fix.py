@@ -13,6 +13,7 @@ from lib.core.findings import CheckContext, Severity
 from lib.core.store import open_store
 from lib.maintenance import progress, recommend, routine, runner
 from lib.maintenance.recommend import Recommendation
+from lib.maintenance.target import TYPED_KINDS
 
 MARKS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "info", Severity.OK: " ok "}
 
@@ -98,14 +99,15 @@ def _describe(rec: Recommendation) -> None:
 def _run_one(db, store, rec: Recommendation, args) -> str:
     action = rec.action
     typed = None
-    if action.kind == "drop_index":
+    typed_kind = TYPED_KINDS.get(action.kind)
+    if typed_kind:
         typed = action.target_name if args.yes and args.object in (
             action.target_name, f"{action.target_schema}.{action.target_name}") else None
     if not args.yes:
-        question = (f"Type the index name to drop {action.target_schema}.{action.target_name}: "
-                    if action.kind == "drop_index" else f"Run {action.sql}? [y/N] ")
+        shown = f"{action.target_schema}.{action.target_name}" if action.target_schema else action.target_name
+        question = (f"Type the {typed_kind} name to drop {shown}: " if typed_kind else f"Run {action.sql}? [y/N] ")
         answer = input(question).strip()
-        if action.kind == "drop_index":
+        if typed_kind:
             typed = answer
         elif answer.lower() not in ("y", "yes"):
             print("  skipped")

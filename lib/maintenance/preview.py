@@ -13,6 +13,7 @@ from lib.maintenance.hooks import history_hook
 from lib.maintenance.precheck import Refused, conflicts, resolve
 from lib.maintenance.reader import Reader
 from lib.maintenance.runner import disabled_reason
+from lib.maintenance.target import TYPED_KINDS
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Preview:
 
     @property
     def needs_typed_name(self) -> bool:
-        return self.action.kind == "drop_index"
+        return self.action.kind in TYPED_KINDS
 
 
 def preview(db, action: Action) -> Preview:

@@ -21,7 +21,10 @@ BACKEND_FUNCTIONS = {"cancel_backend": "pg_cancel_backend", "terminate_backend":
 KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "analyze": "ANALYZE",
               "reindex": "REINDEX", "drop_index": "DROP INDEX", "create_index": "CREATE INDEX",
               "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
-              "cancel_backend": "cancel", "terminate_backend": "terminate"}
+              "cancel_backend": "cancel", "terminate_backend": "terminate",
+              "drop_replication_slot": "DROP replication slot"}
+# Destructive kinds whose confirmation asks for the object's name to be typed.
+TYPED_KINDS = {"drop_index": "index", "drop_replication_slot": "slot"}
 
 
 class ActionMismatch(ValueError):
@@ -41,6 +44,8 @@ class Target:
     def display(self) -> str:
         if self.pid is not None:
             return f"backend {self.pid}"
+        if self.kind == "drop_replication_slot":
+            return f"replication slot {self.name}"
         if not self.name:
             return "pg_stat_statements"
         return f"{self.schema}.{self.name}"
@@ -72,6 +77,13 @@ def parse(action: Action) -> Target:
         if str(pid) != action.target_name:
             raise ActionMismatch(f"its SQL signals pid {pid}, not its target {action.target_name}")
         return Target(action.kind, pid=pid)
+    if action.kind == "drop_replication_slot":
+        args = _function_call(node, "pg_drop_replication_slot").args or ()
+        if len(args) != 1 or not isinstance(args[0], ast.A_Const) or not isinstance(args[0].val, ast.String):
+            raise ActionMismatch("a slot drop takes exactly one slot name")
+        if args[0].val.sval != action.target_name:
+            raise ActionMismatch(f"its SQL drops slot {args[0].val.sval}, not its target {action.target_name}")
+        return Target(action.kind, name=action.target_name)
     raise ActionMismatch(f"pgpulse does not know how to run a {action.kind!r} action")
 
 

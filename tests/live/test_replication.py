@@ -19,12 +19,15 @@ from lib import stbind
 from lib.checks import run_checks
 from lib.core.findings import CheckContext, Severity
 from lib.core.pgserver import SERVER_USER, LocalServer, free_port
+from lib.core.store import Store
 from lib.live import replication
+from lib.maintenance import preview, runner
 from tests import servers
 from tests.conftest import make_db
 from tests.test_pages import APP
 
 SLOT = "pgpulse_test_inactive"
+WHO = runner.Actor(app_user="tester")
 
 
 def execute(url: str, statement: str, params=None):
@@ -61,11 +64,44 @@ def test_an_inactive_slot_is_a_finding_with_the_wal_it_keeps(inactive_slot):
         (finding,) = [f for f in found if f.object == SLOT]
         assert finding.severity == Severity.WARNING  # 1 GB is far
         assert finding.evidence["retained_bytes"] == pytest.approx(int(slot["retained_bytes"]), rel=0.5)
-        assert f"pg_drop_replication_slot('{SLOT}')" in finding.recommendation
+        assert f"pg_drop_replication_slot('{SLOT}')" in finding.action.sql
         small = replace(db.thresholds, inactive_slot_critical_mb=0.5)
         (critical,) = [f for f in run_checks(CheckContext(db, small), ["replication."]).findings if f.object == SLOT]
         assert critical.severity == Severity.CRITICAL
     finally:
+        db.close()
+
+
+def test_dropping_the_inactive_slot_is_confirmed_by_its_name_and_audited(inactive_slot, tmp_path):
+    db = make_db(inactive_slot, actions_enabled=True)
+    kept = Store(tmp_path / "audit.db")
+    try:
+        (finding,) = [f for f in run_checks(CheckContext(db, db.thresholds), ["replication."]).findings
+                      if f.object == SLOT]
+        action = finding.action
+        assert action.kind == "drop_replication_slot"
+        assert action.sql == f"SELECT pg_catalog.pg_drop_replication_slot('{SLOT}')"
+        shown = preview.preview(db, action)
+        assert shown.can_run and shown.needs_typed_name, shown.refusal
+        assert "keeps" in shown.effect and "must be rebuilt" in shown.effect
+        refused = runner.execute(db, action, kept, WHO, typed_name="wrong")
+        assert refused.state == "refused" and "slot name typed" in refused.message
+        other = replace(action, target_name="another_slot")  # the SQL names another slot than its target
+        assert runner.execute(db, other, kept, WHO, typed_name="another_slot").state == "refused"
+        assert execute(inactive_slot, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s",
+                       (SLOT,)) == [(1,)]
+        done = runner.execute(db, action, kept, WHO, typed_name=SLOT)
+        assert done.state == "done", done.message
+        assert done.before["exists"] and done.before["retained_bytes"] > 1_000_000 and not done.after["exists"]
+        assert execute(inactive_slot, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s",
+                       (SLOT,)) == [(0,)]
+        logged = kept.query("SELECT action, outcome, sql FROM audit_log ORDER BY id")
+        assert [(r["action"], r["outcome"]) for r in logged][-1] == ("drop_replication_slot", "done")
+        gone = runner.execute(db, action, kept, WHO, typed_name=SLOT)
+        assert gone.state == "refused" and "does not exist" in gone.message
+    finally:
+        execute(inactive_slot, "SELECT pg_create_physical_replication_slot(%s, true)", (SLOT,))  # for the teardown
+        kept.close()
         db.close()
 
 
