@@ -1,12 +1,14 @@
 """How long the Overview's data takes on a big catalog, check by check: 10,000 tables and 30,000
 indexes (bench_tables' build) plus a pg_stat_statements workload, in a throwaway embedded PostgreSQL.
 
-    python bench/bench_overview.py [--schemas 50] [--tables-per-schema 200] [--keep DIR]
+    python bench/bench_overview.py [--schemas 50] [--tables-per-schema 200] [--keep DIR] [--supabase]
 
 `--keep DIR` keeps the built server in DIR and reuses it on the next run (the build takes about half a minute).
 Prints every check's time within one run of all checks (sharing what they share, as the page does):
 the first run on new connections (cold), then a second run (warm). Then the rest of the Overview's
 data, and its checks grouped by how long their findings are reused (each group is cached apart).
+`--supabase` makes the database Supabase-shaped with every schema exposed to the API and every table
+readable by anon, so Supabase's API lints (checks supabase.*) read all 10,000 tables.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from lib.core.db import Database  # noqa: E402
 from lib.core.findings import CheckContext  # noqa: E402
 from lib.live import overview  # noqa: E402
 from lib.statements import review  # noqa: E402
+from lib.supabase import shape  # noqa: E402
 
 # A few statement shapes per table for the first tables: lint, targets and N+1 have something to read.
 WORKLOAD = ("SELECT * FROM {t} WHERE status = %s", "SELECT id FROM {t} WHERE id = %s",
@@ -46,6 +49,18 @@ def workload(url: str, tables: int) -> None:
                 for shape in WORKLOAD:
                     for n in range(3):
                         conn.execute(sql.SQL(shape).format(t=name), ("new" if "status" in shape else n,))
+
+
+def expose_everything(url: str) -> None:
+    """The Supabase shape, every schema served by the API and every table readable by anon."""
+    shape.install(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        schemas = [r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'app\\_%'")]
+        for schema in schemas:
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {0} TO anon; GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO anon")
+                         .format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("ALTER ROLE authenticator IN DATABASE {} SET pgrst.db_schemas = {}").format(
+            sql.Identifier(conn.info.dbname), sql.Literal(", ".join(["public", *schemas]))))
 
 
 def one_run(db: Database, label: str) -> dict[str, float]:
@@ -105,9 +120,15 @@ def main() -> int:
     parser.add_argument("--schemas", type=int, default=50)
     parser.add_argument("--tables-per-schema", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the built server in this folder")
+    parser.add_argument("--supabase", action="store_true", help="Supabase-shaped, every table exposed to anon")
     args = parser.parse_args()
-    with big_catalog(args.schemas, args.tables_per_schema, "pgpulse-bench-overview-", args.keep,
-                     then=lambda url: workload(url, 300)) as db:
+
+    def then(url: str) -> None:
+        workload(url, 300)
+        if args.supabase:
+            expose_everything(url)
+
+    with big_catalog(args.schemas, args.tables_per_schema, "pgpulse-bench-overview-", args.keep, then=then) as db:
         print(f"{len(load_checks())} checks registered. All of them, as the Overview ran them on each cache miss:")
         runs = [one_run(db, "cold"), one_run(db, "warm")]
         report(runs)

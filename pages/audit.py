@@ -1,4 +1,5 @@
-"""Audit log: every maintenance action, refused, failed or done; filters, CSV export, undo of index drops."""
+"""Audit log: every maintenance action, refused, failed or done; filters, CSV export, undo of index drops and
+of policy, row-level security and search_path changes."""
 
 import time
 
@@ -66,6 +67,10 @@ else:
         if row["index_definition"]:
             st.markdown("Definition of the dropped index:")
             st.code(row["index_definition"] + ";", language="sql")
+        undo = audit.undo_of_entry(row) if row["database"] == db.config.name else None
+        if undo is not None:  # a policy's expressions, row-level security, a function's search_path put back
+            st.caption(f"Undo: `{undo.sql}`")
+            action_control(db, undo, label="Undo…", key=f"undo-{row['id']}")
 
 st.subheader("Dropped indexes")
 dropped = {}

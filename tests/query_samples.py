@@ -8,6 +8,10 @@ SAMPLE_PARAMS = {
     "lock_timeout": "2000ms",
     "type_oids": [23, 25],
     "queryid": 0,
+    "relation": "pg_catalog.pg_class",
+    "params": [1, 2],
+    "relations": ["pg_catalog.pg_class", "pg_catalog.pg_type"],
+    "columns": ["relkind", "typname"],
     "names": ["work_mem", "statement_timeout", "pg_stat_statements.max"],
     "pid": 1,
     # tables, indexes and schema
@@ -63,4 +67,13 @@ SAMPLE_PARAMS.update({
 SAMPLE_PARAMS.update({
     # maintenance and DDL statements counted apart (lib/core/statement_kind.py)
     "maintenance_words": ["vacuum", "analyze"],
+    # the RLS page's measured reads (queries/rls_*.sql)
+    "as_role": "none",
+    "row_security": "on",
+    "claims": "{}",
+    "signature": "pg_catalog.now()",  # maint_function.sql
+    # the Supabase lints (queries/supabase_*.sql)
+    "exposed": ["public"],
+    "supabase_schemas": ["auth", "storage"],
+    "sensitive_names": ["password"],
 })

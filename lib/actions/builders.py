@@ -36,6 +36,12 @@ LOCKS = {
     "terminate_backend": "No lock. The session is disconnected; its open transaction rolls back.",
     "drop_replication_slot": "No lock on tables. The slot goes, and the WAL it kept can be recycled; its "
                              "consumer (a standby or subscription) can never resume from it and must be rebuilt.",
+    "alter_policy": "ACCESS EXCLUSIVE on the table for an instant: reads and writes of it wait while the "
+                    "policy changes (at most action_lock_timeout_ms to get the lock).",
+    "enable_rls": "ACCESS EXCLUSIVE on the table for an instant: reads and writes of it wait while row-level "
+                  "security is switched (at most action_lock_timeout_ms to get the lock).",
+    "function_search_path": "No table lock. Sessions calling the function use the new search_path from their "
+                            "next call.",
 }
 
 
@@ -139,9 +145,48 @@ def _cut(text: str, limit: int) -> str:
     return text.encode()[:limit].decode(errors="ignore")
 
 
-
 def drop_replication_slot(slot: str) -> Action:
     """pg_drop_replication_slot of one slot (refused while a consumer uses it)."""
     statement = sql.SQL("SELECT pg_catalog.pg_drop_replication_slot({})").format(sql.Literal(slot))
     return Action(kind="drop_replication_slot", sql=render(statement), lock=LOCKS["drop_replication_slot"],
                   target_kind="replication_slot", target_name=slot)
+
+
+def alter_policy(schema: str, table: str, policy: str, using: str | None, check: str | None) -> Action:
+    """ALTER POLICY ... USING (...) WITH CHECK (...): `using` and `check` are expression texts printed by
+    PostgreSQL or by pglast from a parsed expression (lib.supabase.policy_rewrite), never user text; None
+    leaves that clause out (unchanged)."""
+    clauses = []
+    if using is not None:
+        clauses.append(sql.SQL("USING ({})").format(sql.SQL(using)))
+    if check is not None:
+        clauses.append(sql.SQL("WITH CHECK ({})").format(sql.SQL(check)))
+    if not clauses:
+        raise ValueError("an ALTER POLICY needs a USING or a WITH CHECK expression")
+    statement = sql.SQL("ALTER POLICY {} ON {} {}").format(sql.Identifier(policy), qualified(schema, table),
+                                                          sql.SQL(" ").join(clauses))
+    return replace(_table_action("alter_policy", statement, "alter_policy", schema, table, "policy"),
+                   target_detail=policy)
+
+
+def enable_rls(schema: str, table: str, enable: bool = True) -> Action:
+    """ALTER TABLE ... ENABLE (or DISABLE, its undo) ROW LEVEL SECURITY."""
+    word = sql.SQL("ENABLE" if enable else "DISABLE")
+    statement = sql.SQL("ALTER TABLE {} {} ROW LEVEL SECURITY").format(qualified(schema, table), word)
+    return _table_action("enable_rls" if enable else "disable_rls", statement, "enable_rls", schema, table)
+
+
+def function_search_path(schema: str, name: str, arg_types: str, search_path: str | None = "") -> Action:
+    """ALTER FUNCTION schema.name(arg_types) SET search_path = ... (RESET when `search_path` is None: the
+    undo). `arg_types` are the argument types as pg_get_function_identity_arguments() or format_type()
+    print them (PostgreSQL quotes what needs it); `search_path` is a list of schema names separated by
+    commas ('' for an empty path, pgpulse's advice: the function then names every object with its schema)."""
+    signature = sql.SQL("{}({})").format(qualified(schema, name), sql.SQL(arg_types))
+    if search_path is None:
+        statement = sql.SQL("ALTER FUNCTION {} RESET search_path").format(signature)
+    else:
+        names = [part.strip() for part in search_path.split(",") if part.strip()]
+        value = sql.SQL(", ").join(map(sql.Identifier, names)) if names else sql.Literal("")
+        statement = sql.SQL("ALTER FUNCTION {} SET search_path = {}").format(signature, value)
+    return Action(kind="function_search_path", sql=render(statement), lock=LOCKS["function_search_path"],
+                  target_kind="function", target_schema=schema, target_name=name, target_detail=arg_types)

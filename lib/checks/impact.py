@@ -102,16 +102,16 @@ def points(finding: Finding, scale: Scale) -> float:
     return impact(finding, scale).points(scale)
 
 
-def supabase_lint(finding: Finding):
-    """The Supabase advisor rule a finding comes from (a field or evidence key `supabase_lint`), if any."""
-    return getattr(finding, "supabase_lint", None) or finding.evidence.get("supabase_lint")
-
-
 def area_of(finding: Finding) -> str:
+    """The area of a finding, by its check's category: a finding of pgpulse's own checks that also answers a
+    Supabase lint (`supabase_lint`) stays in its area; the Supabase advisors' own checks (category
+    `supabase`, or ids `supabase.*`) are one area per category, so a new category just appears."""
     spec = REGISTRY.get(finding.check)
     category = spec.category if spec else finding.check.split(".")[0]
-    if supabase_lint(finding):
-        return f"{SUPABASE_PREFIX}: {category}"
+    if category == "supabase":
+        return SUPABASE_PREFIX
+    if finding.check.startswith("supabase."):
+        return f"{SUPABASE_PREFIX}: {category.replace('_', ' ')}"
     return AREAS.get(category, category.replace("_", " ").capitalize())
 
 

@@ -15,6 +15,7 @@ from lib.core.findings import CATALOG_TTL_S, Action, CheckContext, Finding, Seve
 from lib.core.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
 from lib.core.rows import capped, limited, records, stamp
 from lib.storage import bloat, indexes
+from lib.supabase.lints import tag_outside_supabase
 
 INDEXES_PAGE = "See the Indexes page for the rest."
 PARTITIONED_NOTE = ("It is a partitioned index: PostgreSQL cannot drop or build those CONCURRENTLY, so do it "
@@ -67,9 +68,11 @@ def unused(ctx: CheckContext) -> list[Finding]:
                      f"jobs too), on {stamp(wait)}, before dropping it. No DROP INDEX is offered until then.")
         if r["partitioned"]:
             words += " " + PARTITIONED_NOTE
-        return Finding("indexes.unused", Severity.WARNING if old_enough else Severity.INFO, r["display"],
-                       f"{r['display']} ({fmt_bytes(r['index_bytes'])}) has never been scanned",
-                       evidence, words, drop(r) if old_enough else None)
+        return tag_outside_supabase(Finding(
+            "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, r["display"],
+            f"{r['display']} ({fmt_bytes(r['index_bytes'])}) has never been scanned", evidence, words,
+            drop(r) if old_enough else None),
+            "unused_index", r["schema"])
 
     return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, "unused indexes"),
@@ -95,8 +98,12 @@ def redundant(ctx: CheckContext) -> list[Finding]:
                     "keep_definition": defs.get(keep["oid"], "")}
         if r.same_as:
             evidence["same_definition_as"] = ", ".join(r.same_as)
-        return Finding("indexes.redundant", Severity.WARNING, i["display"],
-                       f"{i['display']} is redundant: keep {keep['display']}", evidence, words, drop(i))
+        finding = Finding("indexes.redundant", Severity.WARNING, i["display"],
+                          f"{i['display']} is redundant: keep {keep['display']}", evidence, words, drop(i))
+        # Supabase's duplicate_index is about identical indexes only (a prefix of another index is not one),
+        # even when pgpulse keeps a third, wider index that serves them both.
+        identical = r.kind == "duplicate" or bool(r.same_as)
+        return tag_outside_supabase(finding, "duplicate_index", i["schema"]) if identical else finding
 
     return capped(found, ctx.thresholds.max_findings_per_check, build,
                   more(ctx, "indexes.redundant", Severity.WARNING, "redundant indexes"))
@@ -138,10 +145,12 @@ def fk_missing(ctx: CheckContext) -> list[Finding]:
         action = None if r["partitioned"] else builders.create_index(r["schema"], r["table_name"], r["columns"])
         if r["partitioned"]:
             words += " " + PARTITIONED_NOTE
-        return Finding("indexes.fk_missing", Severity.WARNING, r["display"],
-                       f"Foreign key {r['display']} on {r['table_display']} ({columns}) has no index",
-                       {"table": r["table_display"], "columns": columns, "references": r["referenced_display"],
-                        "table_rows": int(r["table_rows"]), "table_bytes": int(r["table_bytes"])}, words, action)
+        return tag_outside_supabase(Finding(
+            "indexes.fk_missing", Severity.WARNING, r["display"],
+            f"Foreign key {r['display']} on {r['table_display']} ({columns}) has no index",
+            {"table": r["table_display"], "columns": columns, "references": r["referenced_display"],
+             "table_rows": int(r["table_rows"]), "table_bytes": int(r["table_bytes"])}, words, action),
+            "unindexed_foreign_keys", r["schema"])
 
     return capped(rows, limit, build,
                   more(ctx, "indexes.fk_missing", Severity.WARNING, "foreign keys without an index"), total)

@@ -9,6 +9,7 @@ from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, ch
 from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct
 from lib.core.rows import capped, records, stamp
 from lib.storage import bloat, tables
+from lib.supabase.lints import tag_outside_supabase
 
 TABLES_PAGE = "See the Tables page for the rest."
 
@@ -159,7 +160,7 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
     rows = records(bloat.bloated(frame, t.table_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
-        return Finding(
+        return tag_outside_supabase(Finding(
             "tables.bloat", Severity.WARNING, r["display"],
             f"{r['display']} is about {fmt_pct(r['bloat_ratio'])} bloat ({fmt_bytes(r['bloat_bytes'])}, estimated)",
             {"table_bytes": int(r["heap_bytes"]), "expected_bytes": int(r["expected_bytes"]),
@@ -167,7 +168,7 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
             "Estimated from statistics (measure it exactly on the Tables page with pgstattuple). VACUUM makes the "
             "space reusable for new rows; giving it back to the system needs a rewrite (VACUUM FULL, which "
             "locks the table, or pg_repack).",
-            builders.vacuum(r["schema"], r["name"], analyze=True))
+            builders.vacuum(r["schema"], r["name"], analyze=True)), "table_bloat", r["schema"])
 
     return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "tables.bloat", Severity.WARNING, "bloated tables"))

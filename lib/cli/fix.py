@@ -13,7 +13,7 @@ from lib.core.findings import CheckContext, Severity
 from lib.core.store import open_store
 from lib.maintenance import progress, recommend, routine, runner
 from lib.maintenance.recommend import Recommendation
-from lib.maintenance.target import TYPED_KINDS
+from lib.maintenance.target import KIND_WORDS, TYPED_KINDS
 
 MARKS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "info", Severity.OK: " ok "}
 
@@ -105,7 +105,8 @@ def _run_one(db, store, rec: Recommendation, args) -> str:
             action.target_name, f"{action.target_schema}.{action.target_name}") else None
     if not args.yes:
         shown = f"{action.target_schema}.{action.target_name}" if action.target_schema else action.target_name
-        question = (f"Type the {typed_kind} name to drop {shown}: " if typed_kind else f"Run {action.sql}? [y/N] ")
+        question = (f"Type the {typed_kind} name to confirm {KIND_WORDS[action.kind]} of {shown}: " if typed_kind
+                    else f"Run {action.sql}? [y/N] ")
         answer = input(question).strip()
         if typed_kind:
             typed = answer

@@ -205,3 +205,32 @@ TARGET_STATEMENTS: dict[str, str] = {
     "small_table_full_scan": r"^SELECT queue, status, count\(\*\) FROM dead_letter_queue GROUP BY",
     "dashboard_load": r"^SELECT day, leads, converted, invoices, invoiced_cents FROM dashboard_stats",
 }
+
+# Supabase's database linter on the demo (lib/demo/supabase.sql): lint -> objects it reports, as pgpulse
+# writes them. Supabase's performance lints are answered by the problems above (unused and duplicate
+# indexes, foreign keys without an index, audit_log without a primary key).
+SUPABASE_LINTS: dict[str, tuple[str, ...]] = {
+    "rls_disabled_in_public": ("public.dead_letter_queue", "public.profiles", "public.user_secrets"),
+    "sensitive_columns_exposed": ("public.user_secrets",),
+    "policy_exists_rls_disabled": ("public.notes",),
+    "rls_enabled_no_policy": ("public.job_handlers",),
+    "security_definer_view": ("public.client_overview", "public.user_directory"),
+    "auth_users_exposed": ("public.user_directory",),
+    "function_search_path_mutable": ("public.invoice_total(client uuid)",),
+    "extension_in_public": ("public.pg_stat_statements", "public.pgstattuple", "public.pg_buffercache"),
+    "materialized_view_in_api": ("public.dashboard_stats",),
+    "foreign_table_in_api": ("public.legacy_contacts",),
+    "unsupported_reg_types": ("public.job_handlers.handler",),
+    "fkey_to_auth_unique": ("public.sms_optins_phone_fkey",),
+    "extension_versions_outdated": ("extensions.citext",),
+    "anon_security_definer_function_executable": ("public.delete_client(client uuid)",),
+    "authenticated_security_definer_function_executable": ("public.delete_client(client uuid)",
+                                                           "public.my_invoices()"),
+    "unused_index": ("public.leads_utm_campaign_idx",),
+    "duplicate_index": ("public.invoices_client_id_idx",),
+    "no_primary_key": ("public.audit_log",),
+    # lib/demo/rls.sql: todos' SELECT policy calls auth.uid() per row on an unindexed user_id (the RLS page's
+    # measured fix); shared_lists has two permissive SELECT policies for authenticated
+    "auth_rls_initplan": ("public.todos",),
+    "multiple_permissive_policies": ("public.shared_lists",),
+}

@@ -19,6 +19,19 @@ from lib.maintenance.reader import Reader
 
 def capture(reader: Reader, resolved: Resolved) -> dict[str, Any]:
     kind, target = resolved.target.kind, resolved.target
+    if kind == "alter_policy":
+        row = reader.one("maint_policy", {"oid": resolved.table["oid"], "name": target.detail})
+        if row is None:
+            return {"exists": False, "policy": target.detail}
+        return {"policy": target.detail, "using": row["using_expr"], "with_check": row["check_expr"]}
+    if kind in ("enable_rls", "disable_rls"):
+        row = reader.one("maint_rls_state", {"oid": resolved.table["oid"]}) or {}
+        return plain({"row_level_security": row.get("rls_enabled"), "policies": row.get("policies")})
+    if kind == "function_search_path":
+        row = reader.one("maint_function", {"signature": target.signature})
+        if row is None:
+            return {"exists": False}
+        return {"arguments": row["arguments"], "search_path": row["search_path"]}
     if kind in TABLE_KINDS:
         row = reader.one("maint_table_figures", {"oid": resolved.table["oid"]}) or {}
         live, dead = row.get("n_live_tup") or 0, row.get("n_dead_tup") or 0
@@ -88,6 +101,16 @@ def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
         return f"Slot dropped; the {fmt_bytes(before.get('retained_bytes'))} of WAL it kept can be recycled."
     if kind == "reset_statements":
         return f"Statements tracked {fmt_count(before.get('statements'))} → {fmt_count(after.get('statements'))}."
+    if kind == "alter_policy":
+        if after.get("exists") is False:
+            return "The policy no longer exists."
+        return f"Policy changed: USING {after.get('using') or '–'}; WITH CHECK {after.get('with_check') or '–'}."
+    if kind in ("enable_rls", "disable_rls"):
+        state = "on" if after.get("row_level_security") else "off"
+        return f"Row-level security is {state}; the table has {fmt_count(after.get('policies'))} policies."
+    if kind == "function_search_path":
+        return f"search_path of the function: {before.get('search_path') or 'not set'} → " \
+               f"{after.get('search_path') or 'not set'}."
     if not after.get("exists"):
         return "The session has ended."
     state = after.get("state") or "in an unknown state"
@@ -133,6 +156,20 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
         return (f"Drops {resolved.target.display}, which keeps {fmt_bytes(before.get('retained_bytes'))} of WAL on "
                 "disk: the server recycles it at its next checkpoints. Whatever used the slot (a standby, a "
                 "logical subscription) can never resume from it and must be rebuilt.")
+    if kind == "alter_policy":
+        return ("Replaces the policy's expressions with the ones shown: each session function is called once "
+                "per statement (an InitPlan) instead of once per row. The rows each user may read or change do "
+                "not change. The audit log keeps the old expressions; Undo puts them back.")
+    if kind == "enable_rls":
+        return (f"Turns row-level security on for {resolved.table_display} ({fmt_count(before.get('policies'))} "
+                "policies). Roles that do not bypass RLS (anon, authenticated: every API client) then see and "
+                "change only the rows a policy allows: with no policy, none at all.")
+    if kind == "disable_rls":
+        return f"Turns row-level security off for {resolved.table_display}: its policies stop applying."
+    if kind == "function_search_path":
+        return (f"Fixes the function's search_path (now {before.get('search_path') or 'not set: the caller’s'}): "
+                "names it uses no longer depend on the caller's search_path. Objects it names without a schema "
+                "must then be in the schemas set.")
     if kind == "reset_statements":
         return (f"Throws away {fmt_count(before.get('statements'))} statements ({fmt_count(before.get('calls'))} "
                 f"calls, {fmt_ms(before.get('total_exec_ms'))} of execution) of {before.get('databases') or 0} "
@@ -146,12 +183,13 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
     return f"Disconnects {who}, last statement `{query}`. Its open transaction rolls back."
 
 
-HIDDEN = {"oid", "definition", "query"}  # long or internal: shown elsewhere, not in the figures table
+HIDDEN = {"oid", "definition", "query", "policy", "arguments"}  # long or internal: shown elsewhere, not in the figures table
 
 
 LABELS = {"size_bytes": "size", "table_bytes": "table size", "table_total_bytes": "table size with indexes",
           "changes_since_analyze": "rows changed since analyze", "total_exec_ms": "execution time",
-          "rows_estimate": "rows (estimate)", "stats_reset": "collected since", "backend_start": "session started"}
+          "rows_estimate": "rows (estimate)", "stats_reset": "collected since", "backend_start": "session started",
+          "using": "USING", "with_check": "WITH CHECK", "row_level_security": "row-level security"}
 
 
 def table(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:

@@ -19,6 +19,7 @@ from lib.maintenance.reader import Reader
 from lib.maintenance.target import KIND_WORDS, ActionMismatch, Target, parse
 
 TABLE_KINDS = {"vacuum", "vacuum_analyze", "analyze"}
+POLICY_KINDS = {"alter_policy", "enable_rls", "disable_rls"}  # on a table; only its owner (or a superuser)
 INDEX_KINDS = {"reindex", "drop_index", "create_index"}
 # Who may run each relation action (besides a superuser): the owner always; the database owner for
 # VACUUM/ANALYZE of non-shared tables; the MAINTAIN privilege (PostgreSQL 17+) except for CREATE/DROP.
@@ -53,6 +54,8 @@ class Resolved:
             return f"backend:{self.target.pid}"
         if self.target.kind == "drop_replication_slot":
             return f"slot:{self.target.name}"
+        if "function" in self.extra:
+            return f"function:{self.extra['function']['oid']}"
         return "pg_stat_statements"
 
     @property
@@ -73,6 +76,8 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
         return _slot(reader, target)
     if target.pid is not None:
         return _backend(reader, target, caps, action.backend_start)
+    if kind == "function_search_path":
+        return _function(reader, target)
     relation = reader.one("maint_relation", {"schema": target.schema, "name": target.name})
     if kind == "create_index":
         table = reader.one("maint_relation", {"schema": target.schema, "name": target.table_name})
@@ -89,7 +94,12 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
     if kind == "refresh_matview" and target.concurrently and not relation["has_unique_index"]:
         raise Refused(f"REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on plain columns of "
                       f"{target.display}; create one, or refresh without CONCURRENTLY (it blocks reads).")
-    resolved = Resolved(target, relation, table)
+    extra = {}
+    if kind == "alter_policy":
+        extra["policy"] = reader.one("maint_policy", {"oid": relation["oid"], "name": target.detail})
+        if extra["policy"] is None:
+            raise Refused(f"{target.display} does not exist (any more): it may have been dropped or renamed.")
+    resolved = Resolved(target, relation, table, extra=extra)
     _relation_privilege(reader, resolved, kind, caps)
     return resolved
 
@@ -133,6 +143,16 @@ def _slot(reader: Reader, target: Target) -> Resolved:
         raise Refused(f"Role {slot['role']} may not drop replication slots: a superuser or a role with the "
                       "REPLICATION attribute may.")
     return Resolved(target, extra={"slot": slot})
+
+
+def _function(reader: Reader, target: Target) -> Resolved:
+    function = reader.one("maint_function", {"signature": target.signature})
+    if function is None:
+        raise Refused(f"The function {target.signature} does not exist (any more).")
+    if not (function["owner"] or function["superuser"]):
+        raise Refused(f"Role {function['role']} may not alter {target.signature}, which belongs to "
+                      f"{function['owner_name']}: connect as its owner or a superuser.")
+    return Resolved(target, extra={"function": function})
 
 
 def _reset(reader: Reader, target: Target, caps) -> Resolved:

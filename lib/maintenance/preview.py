@@ -15,6 +15,12 @@ from lib.maintenance.reader import Reader
 from lib.maintenance.runner import disabled_reason
 from lib.maintenance.target import TYPED_KINDS
 
+# Actions confirmed by typing the object's name, and what that name is.
+TYPED = {kind: f"the {what} name" for kind, what in TYPED_KINDS.items()}
+WARNINGS = {"enable_rls": "Clients lose access: once row-level security is on, anon and authenticated (every API "
+                          "client) read and change only what a policy allows, so with no policy for them, nothing "
+                          "at all. Create the policies first, or right after."}
+
 
 @dataclass(frozen=True)
 class Preview:
@@ -34,7 +40,16 @@ class Preview:
 
     @property
     def needs_typed_name(self) -> bool:
-        return self.action.kind in TYPED_KINDS
+        return self.action.kind in TYPED
+
+    @property
+    def typed_what(self) -> str:
+        """What the user types to confirm, in words ("the index name")."""
+        return TYPED.get(self.action.kind, "")
+
+    @property
+    def warning(self) -> str | None:
+        return WARNINGS.get(self.action.kind)
 
 
 def preview(db, action: Action) -> Preview:

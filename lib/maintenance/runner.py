@@ -165,6 +165,10 @@ def _refuse_early(db, action: Action, typed_name: str | None) -> None:
     reason = disabled_reason(db, action.kind)
     if reason:
         raise Refused(reason)
+    if action.kind == "drop_index" and typed_name != action.target_name:
+        raise Refused(f"DROP INDEX needs the index name typed to confirm: {action.target_name}.")
+    if action.kind == "enable_rls" and typed_name != action.target_name:
+        raise Refused(f"Enabling row-level security needs the table name typed to confirm: {action.target_name}.")
     if action.kind in TYPED_KINDS and typed_name != action.target_name:
         raise Refused(f"{KIND_WORDS[action.kind]} needs the {TYPED_KINDS[action.kind]} name typed to confirm: "
                       f"{action.target_name}.")

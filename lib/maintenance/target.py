@@ -10,21 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pglast import ast, parse_sql
-from pglast.enums import ObjectType, ReindexObjectType
+from pglast.enums import AlterTableType, ObjectType, ReindexObjectType, VariableSetKind
 from pglast.parser import ParseError
+from pglast.stream import RawStream
+from psycopg import sql
 
 from lib.core.findings import Action
 
 RELATION_KINDS = {"vacuum", "vacuum_analyze", "analyze", "reindex", "drop_index", "create_index",
-                  "refresh_matview"}
+                  "refresh_matview", "alter_policy", "enable_rls", "disable_rls"}
+RLS_KINDS = {"enable_rls": AlterTableType.AT_EnableRowSecurity, "disable_rls": AlterTableType.AT_DisableRowSecurity}
 BACKEND_FUNCTIONS = {"cancel_backend": "pg_cancel_backend", "terminate_backend": "pg_terminate_backend"}
 KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "analyze": "ANALYZE",
               "reindex": "REINDEX", "drop_index": "DROP INDEX", "create_index": "CREATE INDEX",
               "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
-              "cancel_backend": "cancel", "terminate_backend": "terminate",
-              "drop_replication_slot": "DROP replication slot"}
-# Destructive kinds whose confirmation asks for the object's name to be typed.
-TYPED_KINDS = {"drop_index": "index", "drop_replication_slot": "slot"}
+              "cancel_backend": "cancel", "terminate_backend": "terminate", "alter_policy": "ALTER POLICY",
+              "enable_rls": "ENABLE ROW LEVEL SECURITY", "disable_rls": "DISABLE ROW LEVEL SECURITY",
+              "function_search_path": "SET search_path", "drop_replication_slot": "DROP replication slot"}
+# Kinds whose confirmation asks for the object's name to be typed, and what that name is.
+TYPED_KINDS = {"drop_index": "index", "enable_rls": "table", "drop_replication_slot": "slot"}
 
 
 class ActionMismatch(ValueError):
@@ -39,6 +43,8 @@ class Target:
     table_name: str = ""  # create_index: the table the index is built on (same schema)
     pid: int | None = None  # cancel/terminate
     concurrently: bool = False
+    detail: str = ""  # alter_policy: the policy's name
+    signature: str = ""  # function_search_path: schema.name(argument types), for to_regprocedure
 
     @property
     def display(self) -> str:
@@ -46,6 +52,10 @@ class Target:
             return f"backend {self.pid}"
         if self.kind == "drop_replication_slot":
             return f"replication slot {self.name}"
+        if self.kind == "alter_policy":
+            return f'{self.schema}.{self.name} policy "{self.detail}"'
+        if self.signature:
+            return f"{self.schema}.{self.name}()"
         if not self.name:
             return "pg_stat_statements"
         return f"{self.schema}.{self.name}"
@@ -64,6 +74,14 @@ def parse(action: Action) -> Target:
         if (target.schema, target.name) != (action.target_schema, action.target_name):
             raise ActionMismatch(f"its SQL acts on {target.schema}.{target.name}, not on its target "
                                  f"{action.target_schema}.{action.target_name}")
+        if action.kind == "alter_policy" and target.detail != action.target_detail:
+            raise ActionMismatch(f'its SQL alters the policy "{target.detail}", not "{action.target_detail}"')
+        return target
+    if action.kind == "function_search_path":
+        target = _function_target(node)
+        if (target.schema, target.name) != (action.target_schema, action.target_name):
+            raise ActionMismatch(f"its SQL alters {target.schema}.{target.name}(), not {action.target_schema}."
+                                 f"{action.target_name}()")
         return target
     if action.kind == "reset_statements":
         _function_call(node, "pg_stat_statements_reset")
@@ -88,6 +106,15 @@ def parse(action: Action) -> Target:
 
 
 def _relation_target(kind: str, node) -> Target:
+    if kind == "alter_policy":
+        if not isinstance(node, ast.AlterPolicyStmt) or node.roles:
+            raise ActionMismatch("its SQL is not an ALTER POLICY of its expressions")
+        return Target(kind, *_qualified(node.table), detail=node.policy_name)
+    if kind in RLS_KINDS:
+        if not isinstance(node, ast.AlterTableStmt) or node.objtype != ObjectType.OBJECT_TABLE \
+                or len(node.cmds or ()) != 1 or node.cmds[0].subtype != RLS_KINDS[kind]:
+            raise ActionMismatch(f"its SQL is not exactly ALTER TABLE ... {KIND_WORDS[kind]}")
+        return Target(kind, *_qualified(node.relation))
     if kind in ("vacuum", "vacuum_analyze", "analyze"):
         if not isinstance(node, ast.VacuumStmt) or node.is_vacuumcmd != (kind != "analyze"):
             raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
@@ -121,6 +148,23 @@ def _relation_target(kind: str, node) -> Target:
     if not isinstance(node, ast.RefreshMatViewStmt):
         raise ActionMismatch("its SQL is not a REFRESH MATERIALIZED VIEW statement")
     return Target(kind, *_qualified(node.relation), concurrently=bool(node.concurrent))
+
+
+def _function_target(node) -> Target:
+    """ALTER FUNCTION schema.name(types) SET search_path = ... | RESET search_path, and nothing else."""
+    if not isinstance(node, ast.AlterFunctionStmt) or node.objtype != ObjectType.OBJECT_FUNCTION:
+        raise ActionMismatch("its SQL is not an ALTER FUNCTION")
+    actions = node.actions or ()
+    setting = actions[0].arg if len(actions) == 1 and actions[0].defname == "set" else None
+    if not isinstance(setting, ast.VariableSetStmt) or setting.name != "search_path" \
+            or setting.kind not in (VariableSetKind.VAR_SET_VALUE, VariableSetKind.VAR_RESET):
+        raise ActionMismatch("its SQL must only set or reset the function's search_path")
+    names = [part.sval for part in node.func.objname]
+    if len(names) != 2:
+        raise ActionMismatch("the function's name must be schema-qualified")
+    types = ", ".join(RawStream()(t) for t in node.func.objargs or ())
+    signature = sql.SQL("{}.{}({})").format(sql.Identifier(names[0]), sql.Identifier(names[1]), sql.SQL(types))
+    return Target("function_search_path", names[0], names[1], signature=signature.as_string(None))
 
 
 def _qualified(relation) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from lib.core.fmt import fmt_bytes, fmt_ms
 from lib.core.store import Store, open_store
 from lib.maintenance import figures, progress, runner
 from lib.maintenance import preview as previews
-from lib.maintenance.target import KIND_WORDS, TYPED_KINDS
+from lib.maintenance.target import KIND_WORDS
 
 RUNS = "pgpulse_action_runs"  # key -> ActionRun (this browser session's runs)
 SPECS = "pgpulse_action_specs"  # key -> (Action, Finding | None)
@@ -153,7 +153,9 @@ def _confirm(db, key: str) -> None:
         st.caption(f"{finding.title}. {finding.recommendation}")
     st.code(action.sql + ";", language="sql")
     st.markdown(f":material/lock: **Lock:** {action.lock}")
-    if pv.size_bytes is None and action.target_kind in ("backend", "database"):
+    if pv.warning:
+        st.warning(pv.warning, icon=":material/warning:")
+    if pv.size_bytes is None and action.target_kind in ("backend", "database", "function"):
         st.markdown(f"**Expected effect:** {pv.effect or '–'}")  # no object with a size: a session, statistics
     else:
         size, effect = st.columns([1, 3])
@@ -170,8 +172,7 @@ def _confirm(db, key: str) -> None:
         return
     typed = None
     if pv.needs_typed_name:
-        typed = st.text_input(f"Type the {TYPED_KINDS[action.kind]} name **{action.target_name}** to confirm the drop",
-                              key=f"typed:{key}")
+        typed = st.text_input(f"Type {pv.typed_what} **{action.target_name}** to confirm", key=f"typed:{key}")
     ready = not pv.needs_typed_name or typed == action.target_name
     go, stop = st.columns(2)
     if go.button("Run now", type="primary", disabled=not ready, key=f"run:{key}", icon=":material/play_arrow:",

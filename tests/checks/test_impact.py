@@ -102,15 +102,23 @@ def test_points_by_hand():
 def test_database_wide_findings_stay_apart_and_new_categories_get_their_own_area():
     a = finding("cache.hit_ratio", Severity.WARNING, "db", ratio=0.9)
     b = finding("connections.count", Severity.WARNING, "db", ratio=0.9)
-    lint = Finding("supabase.rls_disabled", Severity.WARNING, "public.t", "RLS is off",
-                   {"supabase_lint": "rls_disabled_in_public"})
+    lint = Finding("supabase.not_a_lint_yet", Severity.WARNING, "public.t", "RLS is off")
+    tagged = Finding("indexes.unused", Severity.INFO, "public.i", "unused", {"index_bytes": 8192},
+                     supabase_lint="unused_index")
     unknown = finding("replication.slot_inactive", Severity.CRITICAL, "slot_a", retained_bytes=10)
-    found = impact.topics([a, b, lint, unknown], "db")
-    assert len(found) == 4
+    found = impact.topics([a, b, lint, unknown, tagged], "db")
+    assert len(found) == 5
     areas = {t.key: t.area for t in found}
     assert areas["cache.hit_ratio|db"] == "Settings and monitoring"
     assert areas["connections.count|db"] == "Activity and connections"
-    assert areas["public.t"] == "Supabase advisors: supabase"  # no registered check: its id's first part
+    assert areas["public.t"] == "Supabase advisors"  # no registered check: its id's first part, supabase
+    assert areas["public.i"] == "Indexes"  # pgpulse's own check answering a Supabase lint stays in its area
+    from lib.checks import load_checks
+
+    lints = [s for s in load_checks().values() if s.id.startswith("supabase.") and s.category != "supabase"]
+    if lints:  # the Supabase linter's checks, by their category
+        spec = lints[0]
+        assert impact.area_of(Finding(spec.id, Severity.WARNING, "x", "t")) == f"Supabase advisors: {spec.category}"
     assert areas["slot_a"] == "Replication"
     assert [a.name for a in impact.areas(found)][0] == "Replication"  # the critical area first
 

@@ -12,8 +12,9 @@ from lib.core import sqlfiles
 from tests.query_samples import SAMPLE_PARAMS
 
 REPO = Path(__file__).resolve().parents[2]
-# How code names a query: db.rows("x"), db.frame("x"), db.one("x"), db.statement("x"), sqlfiles.load("x", ...)
-NAME_USE = re.compile(r"""\b(?:rows|frame|one|statement|load|variant_path)\(\s*["']([a-z0-9_]+)["']""")
+# How code names a query: db.rows("x"), db.frame("x"), db.one("x"), db.statement("x"), sqlfiles.load("x", ...),
+# or a table of queries run later: query="x"
+NAME_USE = re.compile(r"""(?:\b(?:rows|frame|one|statement|load|variant_path)\(\s*|\bquery=)["']([a-z0-9_]+)["']""")
 PARAM = re.compile(r"%\((\w+)\)s")
 
 
