@@ -5,6 +5,7 @@
 --   inserts       > insert threshold  = base + scale factor x reltuples (18: x the unfrozen share)
 --   changes       > analyze threshold = base + scale factor x reltuples
 --   xid age       > autovacuum_freeze_max_age (the anti-wraparound vacuum, which runs even when off)
+-- Live rows are the counter's, or after a statistics reset the catalog's (table_stats.sql; live_source).
 -- With problems_only, only tables over a threshold of ours (dead ratio, never analyzed, autovacuum
 -- off, xid age, sequential reads) come back.
 WITH conf AS (
@@ -38,14 +39,15 @@ WITH conf AS (
            (to_jsonb(c) ->> 'relallfrozen')::float8                AS relallfrozen,
            greatest(age(c.relfrozenxid), age(t.relfrozenxid))     AS xid_age,
            o.*,
-           s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum,
+           s.live_rows AS n_live_tup, coalesce(s.live_source, 'counter') AS live_source,
+           s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum,
            s.seq_scan, s.seq_tup_read, s.idx_scan,
            s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze,
            s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
-      LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+      LEFT JOIN {query:table_stats} s ON s.relid = c.oid
       -- The table's own autovacuum storage parameters, NULL where it has none.
       LEFT JOIN LATERAL (
           SELECT max(option_value) FILTER (WHERE option_name = 'autovacuum_enabled')::bool   AS opt_enabled,

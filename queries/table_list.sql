@@ -3,7 +3,8 @@
 -- (relpages, current as of each relation's last VACUUM, ANALYZE or index build: cheap for 10,000
 -- tables); the rows of the page returned are then measured now (pg_table_size and friends open every
 -- relation they size, too slow to do for the whole catalog). Rows are the planner's estimate
--- (reltuples, which a statistics reset does not zero).
+-- (reltuples, which a statistics reset does not zero). Live rows for the dead ratio: the counter, or after
+-- a statistics reset with no VACUUM/ANALYZE since, the catalog's (table_stats.sql; live_source).
 WITH rel AS (
     SELECT c.oid,
            CASE WHEN c.relispartition THEN pg_partition_root(c.oid) ELSE c.oid END AS top
@@ -35,7 +36,8 @@ WITH rel AS (
            sum(s.n_tup_upd)::bigint                                                   AS updates,
            sum(s.n_tup_del)::bigint                                                   AS deletes,
            sum(s.n_tup_hot_upd)::bigint                                               AS hot_updates,
-           sum(s.n_live_tup)::bigint                                                  AS live_tup,
+           sum(s.live_rows)::bigint                                                   AS live_tup,
+           CASE WHEN bool_or(s.live_source = 'catalog') THEN 'catalog' ELSE 'counter' END AS live_source,
            sum(s.n_dead_tup)::bigint                                                  AS dead_tup,
            sum(io.heap_blks_hit)::bigint                                              AS heap_blks_hit,
            sum(io.heap_blks_read)::bigint                                             AS heap_blks_read,
@@ -50,7 +52,7 @@ WITH rel AS (
       LEFT JOIN (SELECT i.indrelid, sum(ic.relpages)::bigint AS pages
                    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                   GROUP BY i.indrelid) ix ON ix.indrelid = c.oid
-      LEFT JOIN pg_stat_user_tables s ON s.relid = w.oid
+      LEFT JOIN {query:table_stats} s ON s.relid = w.oid
       LEFT JOIN pg_statio_user_tables io ON io.relid = w.oid
      GROUP BY w.top
 ), listed AS (
@@ -63,7 +65,7 @@ WITH rel AS (
            l.pages * current_setting('block_size')::bigint       AS catalog_bytes,
            l.seq_scan, l.seq_tup_read, l.idx_scan, l.inserts, l.updates, l.deletes, l.hot_updates,
            l.hot_updates::float8 / nullif(l.updates, 0)         AS hot_ratio,
-           l.live_tup, l.dead_tup,
+           l.live_tup, l.live_source, l.dead_tup,
            l.dead_tup::float8 / nullif(l.live_tup + l.dead_tup, 0) AS dead_ratio,
            l.heap_blks_hit, l.heap_blks_read, l.idx_blks_hit, l.idx_blks_read,
            l.heap_blks_hit::float8 / nullif(l.heap_blks_hit + l.heap_blks_read, 0) AS heap_hit_ratio,

@@ -67,6 +67,9 @@ SAMPLE_PARAMS.update({
 SAMPLE_PARAMS.update({
     # maintenance and DDL statements counted apart (lib/core/statement_kind.py)
     "maintenance_words": ["vacuum", "analyze"],
+    # the index advisor (queries/advisor_*.sql)
+    "schemas": ["public"],
+    "definition": "CREATE INDEX ON public.clients (lower(email))",
     # the RLS page's measured reads (queries/rls_*.sql)
     "as_role": "none",
     "row_security": "on",

@@ -18,6 +18,11 @@ from lib.core.sqlcompose import qualified, render
 LOCKS = {
     "vacuum": "SHARE UPDATE EXCLUSIVE on the table: reads and writes go on; blocks DDL, other VACUUMs "
               "and ANALYZE on it.",
+    "vacuum_full": "ACCESS EXCLUSIVE on the table for the whole rewrite: every read and every write of it "
+                   "waits until it ends (minutes on a large table), and so does any other statement that "
+                   "touches it. Needs free disk about the size of the table and its indexes for the new copy.",
+    "autovacuum_option": "SHARE UPDATE EXCLUSIVE on the table, for the moment it takes to change a storage "
+                         "parameter: reads and writes go on; DDL, VACUUM and ANALYZE on it wait that moment.",
     "analyze": "SHARE UPDATE EXCLUSIVE on the table: reads and writes go on; blocks DDL, VACUUM and "
                "other ANALYZEs on it.",
     "reindex": "SHARE UPDATE EXCLUSIVE on the table and index (CONCURRENTLY): reads and writes go on; "
@@ -57,6 +62,25 @@ def vacuum(schema: str, table: str, analyze: bool = False) -> Action:
     return _table_action("vacuum_analyze" if analyze else "vacuum", statement, "vacuum", schema, table)
 
 
+def vacuum_full(schema: str, table: str) -> Action:
+    """VACUUM (FULL, ANALYZE): rewrites the table and its indexes compactly, giving the space back."""
+    statement = sql.SQL("VACUUM (FULL, ANALYZE) {}").format(qualified(schema, table))
+    return _table_action("vacuum_full", statement, "vacuum_full", schema, table)
+
+
+def reset_autovacuum(schema: str, table: str) -> Action:
+    """Turn autovacuum back on for a table: drop its autovacuum_enabled storage parameter (the server's
+    settings apply again). Undone by `disable_autovacuum`."""
+    statement = sql.SQL("ALTER TABLE {} RESET (autovacuum_enabled)").format(qualified(schema, table))
+    return _table_action("reset_autovacuum", statement, "autovacuum_option", schema, table)
+
+
+def disable_autovacuum(schema: str, table: str) -> Action:
+    """The undo of `reset_autovacuum`: autovacuum_enabled = false again, as it was."""
+    statement = sql.SQL("ALTER TABLE {} SET (autovacuum_enabled = false)").format(qualified(schema, table))
+    return _table_action("disable_autovacuum", statement, "autovacuum_option", schema, table)
+
+
 def analyze(schema: str, table: str) -> Action:
     return _table_action("analyze", sql.SQL("ANALYZE {}").format(qualified(schema, table)), "analyze",
                          schema, table)
@@ -74,9 +98,19 @@ def drop_index(schema: str, index: str) -> Action:
 
 def create_index(schema: str, table: str, columns: Sequence[str], name: str | None = None) -> Action:
     """CREATE INDEX CONCURRENTLY on plain columns (e.g. a foreign key's); named after them by default."""
-    name = name or index_name(table, columns)
+    return create_index_with(schema, table, name or index_name(table, columns), list(map(sql.Identifier, columns)))
+
+
+def create_index_with(schema: str, table: str, name: str, keys: Sequence[sql.Composable],
+                      include: Sequence[str] = (), where: sql.Composable | None = None) -> Action:
+    """CREATE INDEX CONCURRENTLY with composed keys (columns or expressions such as lower(email)),
+    INCLUDE columns and a partial index's WHERE (the index advisor's recommendations)."""
     statement = sql.SQL("CREATE INDEX CONCURRENTLY {} ON {} ({})").format(
-        sql.Identifier(name), qualified(schema, table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        sql.Identifier(name), qualified(schema, table), sql.SQL(", ").join(keys))
+    if include:
+        statement += sql.SQL(" INCLUDE ({})").format(sql.SQL(", ").join(map(sql.Identifier, include)))
+    if where is not None:
+        statement += sql.SQL(" WHERE {}").format(where)
     return _concurrent(_table_action("create_index", statement, "create_index", schema, name, "index"))
 
 

@@ -55,12 +55,15 @@ def unused(ctx: CheckContext) -> list[Finding]:
     wait = offered.drop_wait_until(0, age, t.unused_index_min_stats_age_days)
 
     def build(r: dict) -> Finding:
+        # PostgreSQL counts writes per table, not per index (and not since the index exists): what is
+        # known is the table's inserts and non-HOT updates since the statistics began, labelled as such.
         evidence = {"index_bytes": int(r["index_bytes"] or 0), "scans": 0, "table": r["table_display"],
-                    "index_writes": int(r["index_writes"] or 0), "statistics_since": stamp(since),
+                    "table_writes_since_reset": int(r["index_writes"] or 0), "statistics_since": stamp(since),
                     "stats_age_days": round(age_days, 2)}
         if old_enough:
             words = (f"No scan since the statistics began ({fmt_age(since)}), yet every insert and non-HOT update "
-                     "of its table writes to it. Drop it (its definition is kept in the audit log).")
+                     "of its table writes to it (the table's writes are shown: PostgreSQL keeps no per-index "
+                     "count). Drop it (its definition is kept in the audit log).")
         else:
             evidence["droppable_from"] = stamp(wait)
             words = (f"No scan yet, but the statistics are only {fmt_ms(age_days * 86_400_000)} old: wait "

@@ -19,6 +19,26 @@ class Planted:
     statements: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class MissingIndex:
+    """An index the index advisor must recommend: its table, key columns (as PostgreSQL prints them),
+    partial predicate, and the workload statement it serves (regex, as for Planted.statements)."""
+
+    kind: str
+    table: str
+    keys: tuple[str, ...]
+    where: str | None
+    statement: str
+
+
+MISSING_INDEXES = (
+    MissingIndex("composite equality + range", "public.leads", ("source", "updated_at"), None,
+                 r"^SELECT id, name, status FROM leads WHERE source = \$1 AND updated_at >= \$2$"),
+    MissingIndex("expression", "public.clients", ("lower(email)",), None, r"WHERE LOWER\(email\) = LOWER\(\$1\)"),
+    MissingIndex("partial", "public.clients", ("account_manager", "updated_at"), "deleted_at IS NULL",
+                 r"WHERE account_manager = \$1 AND deleted_at IS NULL ORDER BY updated_at DESC LIMIT \$2$"),
+)
+
 _ALL = [
     Planted(
         "n_plus_one",
@@ -185,6 +205,16 @@ _ALL = [
         ("public.audit_log",),
     ),
     Planted(
+        "missing_indexes",
+        "Lookups no index serves: leads of a source updated lately (a composite index), clients by "
+        "LOWER(email) (an expression index) and a manager's live clients (a partial index WHERE deleted_at "
+        "IS NULL): see MISSING_INDEXES, the index advisor's answer key.",
+        "Index the columns of frequent filters: equality columns first, then the range; a functional index "
+        "for functions on columns; partial indexes for soft deletes.",
+        ("public.leads.source", "public.leads.updated_at", "public.clients.account_manager"),
+        tuple(m.statement for m in MISSING_INDEXES),
+    ),
+    Planted(
         "soft_delete_index_not_partial",
         "clients uses soft deletes (deleted_at), but its hot index clients_created_at_idx, used by the "
         "list query with deleted_at IS NULL, is not partial.",
@@ -194,6 +224,7 @@ _ALL = [
 ]
 
 PLANTED: dict[str, Planted] = {p.id: p for p in _ALL}
+
 
 # Ordinary traffic behind the guide's performance targets (target -> statement regex).
 TARGET_STATEMENTS: dict[str, str] = {

@@ -121,12 +121,13 @@ def figures(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return json.loads(row["before_json"] or "{}"), json.loads(row["after_json"] or "{}")
 
 
-UNDOABLE = ("alter_policy", "enable_rls", "disable_rls", "function_search_path")
+UNDOABLE = ("alter_policy", "enable_rls", "disable_rls", "function_search_path", "reset_autovacuum")
 
 
 def undo_action(kind: str, schema: str, name: str, before: dict[str, Any]) -> Action | None:
     """The action that puts back what a done action changed, from its figures before (audited), or None:
-    a policy's old expressions, row-level security switched back, a function's search_path as it was."""
+    a policy's old expressions, row-level security switched back, a function's search_path as it was,
+    autovacuum switched off again where the table had it off (nothing to put back when it was not set)."""
     if kind == "alter_policy" and before.get("policy") and before.get("exists") is not False:
         if before.get("using") is None and before.get("with_check") is None:
             return None
@@ -135,6 +136,9 @@ def undo_action(kind: str, schema: str, name: str, before: dict[str, Any]) -> Ac
         return builders.enable_rls(schema, name, enable=kind == "disable_rls")
     if kind == "function_search_path" and "arguments" in before:
         return builders.function_search_path(schema, name, before["arguments"], _path(before.get("search_path")))
+    if kind == "reset_autovacuum":
+        was_off = str(before.get("autovacuum_enabled", "")).lower() in ("false", "off", "no", "0", "f", "n")
+        return builders.disable_autovacuum(schema, name) if was_off else None
     return None
 
 

@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from lib.core.fmt import fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
+from lib.core.fmt import evidence_label, fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
 from lib.maintenance.precheck import INDEX_KINDS, TABLE_KINDS, Resolved
 from lib.maintenance.reader import Reader
+from lib.maintenance.target import OPTION_KINDS
 
 
 def capture(reader: Reader, resolved: Resolved) -> dict[str, Any]:
@@ -32,6 +33,12 @@ def capture(reader: Reader, resolved: Resolved) -> dict[str, Any]:
         if row is None:
             return {"exists": False}
         return {"arguments": row["arguments"], "search_path": row["search_path"]}
+    if kind in OPTION_KINDS:
+        row = reader.one("maint_table_figures", {"oid": resolved.table["oid"]}) or {}
+        option = row.get("autovacuum_enabled_option")
+        return plain({"autovacuum_enabled": "not set (server setting)" if option is None else option,
+                       "dead_tuples": row.get("n_dead_tup"),
+                       "last_autovacuum": row.get("last_autovacuum")})
     if kind in TABLE_KINDS:
         row = reader.one("maint_table_figures", {"oid": resolved.table["oid"]}) or {}
         live, dead = row.get("n_live_tup") or 0, row.get("n_dead_tup") or 0
@@ -79,6 +86,11 @@ def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
             text += f"; rows changed since analyze {fmt_count(before.get('changes_since_analyze'))} → " \
                     f"{fmt_count(after.get('changes_since_analyze'))}"
         return text + "."
+    if kind in OPTION_KINDS:
+        return f"autovacuum_enabled: {before.get('autovacuum_enabled')} → {after.get('autovacuum_enabled')}."
+    if kind == "vacuum_full":
+        return (f"Table size {fmt_bytes(before.get('table_bytes'))} → {fmt_bytes(after.get('table_bytes'))}; "
+                f"dead tuples {fmt_count(before.get('dead_tuples'))} → {fmt_count(after.get('dead_tuples'))}.")
     if kind == "analyze":
         return (f"Rows changed since the last analyze {fmt_count(before.get('changes_since_analyze'))} → "
                 f"{fmt_count(after.get('changes_since_analyze'))}.")
@@ -133,6 +145,19 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
             text += f" Also refreshes the planner statistics ({fmt_count(before.get('changes_since_analyze'))} " \
                     "rows changed since the last analyze)."
         return text
+    if kind == "reset_autovacuum":
+        return (f"Removes {resolved.table_display}'s autovacuum_enabled = {before.get('autovacuum_enabled')} storage "
+                f"parameter, so autovacuum looks after it again under the server's settings (it has "
+                f"{fmt_count(before.get('dead_tuples'))} dead tuples now). Undo from the Audit page sets it back "
+                "to false.")
+    if kind == "disable_autovacuum":
+        return (f"Sets autovacuum_enabled = false on {resolved.table_display} again, as it was: autovacuum stops "
+                "vacuuming and analyzing it (an anti-wraparound vacuum still runs when needed).")
+    if kind == "vacuum_full":
+        return (f"Rewrites {resolved.table_display} ({fmt_bytes(before.get('table_bytes'))} now) and its indexes into "
+                "new, compact files and gives the old ones back to the system; then refreshes its statistics. "
+                "Every read and write of the table waits until it ends, and it needs free disk about the size "
+                "of the table and its indexes while both copies exist.")
     if kind == "analyze":
         return (f"Refreshes the planner statistics from a sample of rows; "
                 f"{fmt_count(before.get('changes_since_analyze'))} rows changed since the last analyze.")
@@ -195,7 +220,7 @@ LABELS = {"size_bytes": "size", "table_bytes": "table size", "table_total_bytes"
 def table(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
     """Rows of figure / before / after, for people."""
     keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN]
-    return [{"figure": LABELS.get(k, k.replace("_", " ")), "before": show(k, before.get(k)),
+    return [{"figure": LABELS.get(k, evidence_label(k)), "before": show(k, before.get(k)),
              "after": show(k, after.get(k))} for k in keys]
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from lib.core.findings import Action
 from lib.live.activity import is_pgpulse
 from lib.maintenance.reader import Reader
-from lib.maintenance.target import KIND_WORDS, ActionMismatch, Target, parse
+from lib.maintenance.target import KIND_WORDS, OPTION_KINDS, ActionMismatch, Target, parse
 
-TABLE_KINDS = {"vacuum", "vacuum_analyze", "analyze"}
+TABLE_KINDS = {"vacuum", "vacuum_analyze", "vacuum_full", "analyze"}
 POLICY_KINDS = {"alter_policy", "enable_rls", "disable_rls"}  # on a table; only its owner (or a superuser)
 INDEX_KINDS = {"reindex", "drop_index", "create_index"}
 # Who may run each relation action (besides a superuser): the owner always; the database owner for
@@ -86,7 +86,8 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
     else:
         if relation is None:
             raise Refused(f"{target.display} does not exist (any more): it may have been dropped or renamed.")
-        wanted = {"reindex": ("i", "I"), "drop_index": ("i", "I"), "refresh_matview": ("m",)}.get(kind, ("r", "p", "m"))
+        wanted = {"reindex": ("i", "I"), "drop_index": ("i", "I"), "refresh_matview": ("m",),
+                  **{k: ("r",) for k in OPTION_KINDS}}.get(kind, ("r", "p", "m"))
         if relation["relkind"] not in wanted:
             raise Refused(f"{target.display} is not a {_object_word(kind)}.")
         table = relation if kind not in INDEX_KINDS else \

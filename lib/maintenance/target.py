@@ -17,11 +17,16 @@ from psycopg import sql
 
 from lib.core.findings import Action
 
-RELATION_KINDS = {"vacuum", "vacuum_analyze", "analyze", "reindex", "drop_index", "create_index",
-                  "refresh_matview", "alter_policy", "enable_rls", "disable_rls"}
 RLS_KINDS = {"enable_rls": AlterTableType.AT_EnableRowSecurity, "disable_rls": AlterTableType.AT_DisableRowSecurity}
+# ALTER TABLE ... RESET / SET of one storage parameter: the kind -> (subcommand, parameter, value set).
+OPTION_KINDS = {"reset_autovacuum": (AlterTableType.AT_ResetRelOptions, "autovacuum_enabled", None),
+                "disable_autovacuum": (AlterTableType.AT_SetRelOptions, "autovacuum_enabled", "false")}
+RELATION_KINDS = {*OPTION_KINDS, *RLS_KINDS, "vacuum", "vacuum_analyze", "vacuum_full", "analyze", "reindex",
+                  "drop_index", "create_index", "refresh_matview", "alter_policy"}
 BACKEND_FUNCTIONS = {"cancel_backend": "pg_cancel_backend", "terminate_backend": "pg_terminate_backend"}
-KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "analyze": "ANALYZE",
+KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "vacuum_full": "VACUUM FULL",
+              "analyze": "ANALYZE", "reset_autovacuum": "RESET autovacuum",
+              "disable_autovacuum": "SET autovacuum off",
               "reindex": "REINDEX", "drop_index": "DROP INDEX", "create_index": "CREATE INDEX",
               "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
               "cancel_backend": "cancel", "terminate_backend": "terminate", "alter_policy": "ALTER POLICY",
@@ -115,13 +120,19 @@ def _relation_target(kind: str, node) -> Target:
                 or len(node.cmds or ()) != 1 or node.cmds[0].subtype != RLS_KINDS[kind]:
             raise ActionMismatch(f"its SQL is not exactly ALTER TABLE ... {KIND_WORDS[kind]}")
         return Target(kind, *_qualified(node.relation))
-    if kind in ("vacuum", "vacuum_analyze", "analyze"):
+    if kind in OPTION_KINDS:
+        return _option_target(kind, node)
+    if kind in ("vacuum", "vacuum_analyze", "vacuum_full", "analyze"):
         if not isinstance(node, ast.VacuumStmt) or node.is_vacuumcmd != (kind != "analyze"):
             raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
-        options = {o.defname for o in node.options or ()}
-        if "full" in options:
-            raise ActionMismatch("VACUUM FULL takes an ACCESS EXCLUSIVE lock; pgpulse does not run it")
-        if kind != "analyze" and ("analyze" in options) != (kind == "vacuum_analyze"):
+        options = {o.defname for o in node.options or () if _option_on(o)}
+        # VACUUM FULL takes an ACCESS EXCLUSIVE lock: only an action that says so (and whose dialog
+        # spells the lock out) may run it, never one that claims to be a plain VACUUM.
+        if ("full" in options) != (kind == "vacuum_full"):
+            raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement"
+                                 + (" (VACUUM FULL locks the table: only a VACUUM FULL action runs it)"
+                                    if "full" in options else ""))
+        if kind in ("vacuum", "vacuum_analyze") and ("analyze" in options) != (kind == "vacuum_analyze"):
             raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
         rels = node.rels or ()
         if len(rels) != 1:
@@ -165,6 +176,34 @@ def _function_target(node) -> Target:
     types = ", ".join(RawStream()(t) for t in node.func.objargs or ())
     signature = sql.SQL("{}.{}({})").format(sql.Identifier(names[0]), sql.Identifier(names[1]), sql.SQL(types))
     return Target("function_search_path", names[0], names[1], signature=signature.as_string(None))
+
+
+def _option_target(kind: str, node) -> Target:
+    subtype, name, value = OPTION_KINDS[kind]
+    if not isinstance(node, ast.AlterTableStmt) or node.objtype != ObjectType.OBJECT_TABLE \
+            or len(node.cmds or ()) != 1:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    cmd = node.cmds[0]
+    options = cmd.def_ or ()
+    if cmd.subtype != subtype or len(options) != 1 or options[0].defname != name or options[0].defnamespace:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    arg = options[0].arg
+    given = None if arg is None else str(getattr(arg, "sval", getattr(arg, "boolval", arg))).lower()
+    if given != value:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    return Target(kind, *_qualified(node.relation))
+
+
+def _option_on(option) -> bool:
+    """VACUUM (FULL false) is no FULL: an option counts unless its argument turns it off."""
+    arg = option.arg
+    if arg is None:
+        return True
+    value = getattr(arg, "boolval", None)
+    if value is not None:
+        return bool(getattr(value, "boolval", value))
+    text = str(getattr(arg, "sval", getattr(arg, "ival", "on"))).lower()
+    return text not in ("false", "off", "0", "no")
 
 
 def _qualified(relation) -> tuple[str, str]:

@@ -151,7 +151,7 @@ def _confirm(db, key: str) -> None:
     st.markdown(f"**{KIND_WORDS[action.kind]}** on `{pv.target}` · database **{db.config.title}**")
     if finding is not None:
         st.caption(f"{finding.title}. {finding.recommendation}")
-    st.code(action.sql + ";", language="sql")
+    st.code(action.sql + ";", language="sql", wrap_lines=True)
     st.markdown(f":material/lock: **Lock:** {action.lock}")
     if pv.warning:
         st.warning(pv.warning, icon=":material/warning:")

@@ -7,7 +7,7 @@ import streamlit as st
 from lib import stbind
 from lib.checks import impact
 from lib.core.findings import STATEMENT_KEY, Finding, Severity
-from lib.core.fmt import fmt_evidence, one_line
+from lib.core.fmt import evidence_text, one_line
 from pages.widgets import action_control
 
 # Streamlit markdown badges with its bundled Material icons (no emoji font needed on the viewer's side).
@@ -29,8 +29,7 @@ def metric(column, label: str, value: str, note: str = "", help: str | None = No
 
 
 def evidence_line(finding: Finding) -> str:
-    return " · ".join(f"{key.replace('_', ' ')}: {fmt_evidence(key, value)}"
-                      for key, value in finding.evidence.items() if key != STATEMENT_KEY)
+    return evidence_text({key: value for key, value in finding.evidence.items() if key != STATEMENT_KEY})
 
 
 def statement_text(text: str | None) -> None:
@@ -53,7 +52,7 @@ def details(finding: Finding, with_action: bool = True) -> None:
     if finding.recommendation:
         st.markdown(finding.recommendation)
     if finding.action and with_action:
-        st.code(finding.action.sql, language="sql")
+        st.code(finding.action.sql, language="sql", wrap_lines=True)
         if finding.action.lock:
             st.caption(f"Lock: {finding.action.lock}")
         action_button(finding)

@@ -245,6 +245,9 @@ def index_fix(db, suggestion: IndexSuggestion) -> None:
         return
     action = builders.create_index(schema, suggestion.table, list(suggestion.columns))
     action_control(db, action, label=f"Create index on {md(suggestion.text)}…")
+    # One plan asks for one index; the advisor weighs it against the whole workload (and verifies it with hypopg).
+    st.page_link("pages/index_advisor.py", label="Index advisor: the indexes the whole workload needs",
+                 icon=":material/lightbulb:")
 
 
 def md(text: str) -> str:

@@ -168,6 +168,8 @@ def test_index_finding_offers_the_create_index_action(page):
     code = " ".join(c.value for c in page.code)
     assert 'CREATE INDEX CONCURRENTLY "leads_email_idx" ON "public"."leads" ("email")' in code
     assert any(b.label == "Run now" for b in page.button)
+    links = [link.proto.page for link in page.get("page_link")]
+    assert any(link.endswith("index_advisor.py") or link == "index_advisor" for link in links), links
 
 
 def test_typical_values_fill_a_placeholder_in_one_click(page, embedded_demo):
