@@ -61,9 +61,10 @@ def pager(key: str, page: Page, what: str = "rows") -> None:
 
 
 def bytes_column(label: str, help: str | None = None):
-    """A size, written by lib.core.fmt.fmt_bytes ("71.9 MB", as pg_size_pretty): `table` formats the
-    frame's `*_bytes` columns (Streamlit's own "bytes" format writes "71.9MB", "8.2KB", "0B")."""
-    return st.column_config.TextColumn(label, help=help, alignment="right")
+    """A size, shown as lib.core.fmt.fmt_bytes writes it ("71.9 MB", as pg_size_pretty): `table` gives the
+    frame's `*_bytes` columns that display (Streamlit's own "bytes" format writes "71.9MB", "8.2KB", "0B")
+    while the cells keep their numbers, so a click on the header sorts by size."""
+    return st.column_config.NumberColumn(label, help=help)
 
 
 def percent_column(label: str, help: str | None = None):
@@ -98,10 +99,10 @@ def table(frame: pd.DataFrame, columns: dict, height: int | None = None, key: st
     return frame.iloc[rows[0]].to_dict() if rows and rows[0] < len(frame) else None
 
 
-def sizes_in_words(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its `*_bytes` columns as fmt_bytes text (the lists are sorted in SQL, not here)."""
+def sizes_in_words(frame: pd.DataFrame):
+    """The frame with its `*_bytes` columns displayed as fmt_bytes text; their values stay numbers."""
     sized = [c for c in frame.columns if str(c).endswith("_bytes")]
-    return frame.assign(**{c: frame[c].map(fmt_bytes) for c in sized}) if sized else frame
+    return frame.style.format({c: fmt_bytes for c in sized}) if sized else frame
 
 
 def _follow(key: str, frame: pd.DataFrame) -> None:
