@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import stbind
 from lib.advisor.advise import DEFAULT_TOP, advise
-from lib.core.fmt import fmt_bytes
+from lib.core.fmt import fmt_bytes, statement_label
 from lib.explain.source import parse_queryid
 from pages.widgets import action_control, advisor_panels
 from pages.widgets.cards import metric
@@ -40,7 +40,9 @@ shown_keys = {key for key, _, _ in done_here}
 recs = [r for r in advice.recommendations if advisor_panels.rec_key(db, r) not in shown_keys]
 if queryid is not None:
     recs = [r for r in recs if r.serves(queryid)]
-    st.info(f"Showing the indexes that would help statement `{queryid}`.", icon=":material/filter_alt:")
+    focused = next((w.query for w in advice.statements if w.queryid == queryid), None)
+    st.info(f"Showing the indexes that would help `{statement_label(focused, queryid)}`.",
+            icon=":material/filter_alt:")
     st.page_link("pages/index_advisor.py", label="Show every recommendation", icon=":material/list:")
 
 cols = st.columns(4)

@@ -71,6 +71,8 @@ def test_queryid_focuses_one_statement(page_url):
     at = open_page("pages/index_advisor.py", queryid=str(queryid))
     sqls = [s for s in shown_sql(at) if s.startswith("CREATE INDEX")]
     assert sqls and all('lower("email")' in s for s in sqls), sqls
+    [focus] = [i.value for i in at.info if "would help" in i.value]
+    assert "lower(email)" in focus.lower() and str(queryid) not in focus  # named by its text, not its queryid
 
 
 def test_query_detail_shows_the_index_that_would_help(page_url):
