@@ -114,7 +114,8 @@ with tabs[4]:
                           "table_display": lists.text_column("Table"), "index_bytes": lists.bytes_column("Size"),
                           "expected_bytes": lists.bytes_column("Needed for its entries"),
                           "bloat_bytes": lists.bytes_column("Bloat (estimate)"),
-                          "bloat_ratio": lists.percent_column("Bloat share")})
+                          "bloat_ratio": lists.percent_column("Bloat share"),
+                          "stale": lists.text_column("Statistics stale", width="medium")})
         lists.measure_exactly("exact_index", top, "Measure exactly (pgstatindex)", caps.pgstattuple,
                               lambda oid: indexes.exact_index(db, oid), indexes.describe_exact)
 

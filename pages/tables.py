@@ -138,9 +138,9 @@ with tab_dead:
     lists.findings("f_dead", of("tables.dead_tuples"), f"No table is over {fmt_pct(t.dead_tuple_ratio)} dead tuples.")
     st.subheader("Estimated bloat")
     st.caption("Estimated from statistics: the pages the rows need (width, alignment, NULLs, fillfactor) against "
-               "the pages the table has. Blind spots: statistics as old as the last ANALYZE, TOAST not "
-               "estimated. Measure one exactly below. VACUUM makes dead space reusable but does not shrink the "
-               "file, so a vacuumed table keeps its estimate until new rows fill it (VACUUM FULL or pg_repack "
+               "the pages the table has now (its file's size). Blind spots: row counts as old as the last "
+               "ANALYZE (a table changed a lot since says so), TOAST not estimated. Measure one exactly below. "
+               "VACUUM makes dead space reusable but does not shrink the file, so a vacuumed table keeps its estimate until new rows fill it (VACUUM FULL or pg_repack "
                "give the space back).")
     lists.findings("f_bloat", of("tables.bloat"), "No table is estimated past the bloat threshold.")
     estimates = stbind.guarded(lambda: table_bloat(db))
@@ -150,7 +150,8 @@ with tab_dead:
                           "heap_bytes": lists.bytes_column("Heap"),
                           "expected_bytes": lists.bytes_column("Needed for its rows"),
                           "bloat_bytes": lists.bytes_column("Bloat (estimate)"),
-                          "bloat_ratio": lists.percent_column("Bloat share"), "why": lists.text_column("No estimate")})
+                          "bloat_ratio": lists.percent_column("Bloat share"), "why": lists.text_column("No estimate"),
+                          "stale": lists.text_column("Statistics stale", width="medium")})
         lists.measure_exactly("exact_table", top, "Measure exactly (pgstattuple_approx)", caps.pgstattuple,
                               lambda oid: tables.exact_table(db, oid), tables.describe_exact)
 

@@ -1,11 +1,23 @@
--- What lib/storage/bloat.py needs to estimate a btree index's bloat: its pages and entries as the last
--- VACUUM, ANALYZE or build counted them (relpages, reltuples), fillfactor, and per stored column
--- (keys and INCLUDE columns) the type's alignment and length with the average width and null
+-- What lib/storage/bloat.py needs to estimate a btree index's bloat: its size now (pg_relation_size,
+-- as in table_bloat_inputs: relpages is as old as the last VACUUM, ANALYZE or build), its entries as
+-- the last VACUUM, ANALYZE or build counted them (reltuples) with its table's rows then
+-- (reltuples) and changes since the table's last ANALYZE, fillfactor, and per stored
+-- column (keys and INCLUDE columns) the type's alignment and length with the average width and null
 -- fraction from pg_stats: the table's column, or for an expression the statistics ANALYZE keeps
 -- under the index's own name. pg_stats is read once and joined.
-WITH idx AS (
+WITH locked AS MATERIALIZED (
+    SELECT relation FROM {query:locked_relations} l
+), sized AS (
     SELECT i.indexrelid, i.indrelid, i.indkey, ic.relname, ic.relpages, ic.reltuples, ic.reloptions,
-           n.nspname, tc.relname AS table_name, tn.nspname AS table_schema, tc.relpages AS table_pages
+           n.nspname, tc.relname AS table_name, tn.nspname AS table_schema,
+           coalesce(CASE WHEN ic.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(ic.oid) END,
+                    ic.relpages::bigint * current_setting('block_size')::bigint) AS index_bytes,
+           coalesce(CASE WHEN tc.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(tc.oid) END,
+                    tc.relpages::bigint * current_setting('block_size')::bigint) AS table_bytes,
+           tc.reltuples AS table_reltuples,
+           pg_stat_get_mod_since_analyze(tc.oid) AS table_modified_since_analyze,
+           greatest(pg_stat_get_last_analyze_time(tc.oid), pg_stat_get_last_autoanalyze_time(tc.oid))
+                                                                   AS last_analyze
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
       JOIN pg_namespace n ON n.oid = ic.relnamespace
@@ -18,7 +30,8 @@ WITH idx AS (
        AND ic.relpersistence <> 't'
        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname NOT LIKE 'pg\_toast%%'
-       AND ic.relpages::bigint * current_setting('block_size')::bigint >= %(min_bytes)s::bigint
+), idx AS (
+    SELECT * FROM sized WHERE index_bytes >= %(min_bytes)s::bigint
 ), stats AS MATERIALIZED (
     SELECT schemaname, tablename, attname, avg_width, null_frac FROM pg_stats WHERE NOT inherited
 ), cols AS (
@@ -40,10 +53,14 @@ SELECT x.indexrelid                                                AS oid,
        x.relname                                                   AS name,
        quote_ident(x.nspname) || '.' || quote_ident(x.relname)     AS display,
        quote_ident(x.table_schema) || '.' || quote_ident(x.table_name) AS table_display,
-       x.relpages::bigint * current_setting('block_size')::bigint  AS index_bytes,
-       x.table_pages::bigint * current_setting('block_size')::bigint AS table_bytes,
+       x.index_bytes,
+       x.relpages::bigint * current_setting('block_size')::bigint  AS catalog_bytes,
+       x.table_bytes,
        current_setting('block_size')::int                          AS block_size,
        x.reltuples,
+       x.table_reltuples,
+       x.table_modified_since_analyze,
+       x.last_analyze,
        coalesce((SELECT option_value::int FROM pg_options_to_table(x.reloptions)
                   WHERE option_name = 'fillfactor'), 90)           AS fillfactor,
        c.columns

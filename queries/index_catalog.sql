@@ -2,10 +2,13 @@
 -- indexes (they cannot be dropped one by one). What lib/storage/indexes.py needs to judge use, duplicates
 -- and validity: flags, the constraint it backs, key columns as comparable tokens (attribute number,
 -- or the expression's text), operator classes, collations, options, predicate, size and scans.
--- Sizes are the catalog's page counts (relpages, as of the last VACUUM, ANALYZE or build): 30,000
--- indexes cost one catalog scan instead of 30,000 opened files. Definitions (pg_get_indexdef) are
--- fetched for the few indexes shown (queries/index_definitions.sql).
-WITH idx AS (
+-- Sizes are measured now (pg_relation_size reads each file's length; relpages is as old as the last
+-- VACUUM, ANALYZE or build, half the size after a big UPDATE), except for relations someone holds an
+-- ACCESS EXCLUSIVE lock on: those keep the catalog's page count (see locked_relations).
+-- Definitions (pg_get_indexdef) are fetched for the few indexes shown (queries/index_details.sql).
+WITH locked AS MATERIALIZED (
+    SELECT relation FROM {query:locked_relations} l
+), idx AS (
     SELECT i.*, ic.relname, ic.relkind, ic.relnamespace, ic.relpages, am.amname,
            tc.relname AS table_name, tc.relnamespace AS table_namespace, tc.relkind AS table_kind
       FROM pg_index i
@@ -23,7 +26,8 @@ WITH idx AS (
     -- The statistics functions behind pg_stat_user_indexes, called directly: the views cost a join
     -- per index. The last scan's time (PostgreSQL 16+) comes with the details of shown indexes.
     SELECT x.indexrelid,
-           x.relpages::bigint * current_setting('block_size')::bigint      AS index_bytes,
+           coalesce(CASE WHEN x.indexrelid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(x.indexrelid) END,
+                    x.relpages::bigint * current_setting('block_size')::bigint) AS index_bytes,
            pg_stat_get_numscans(x.indexrelid)                              AS idx_scan,
            pg_stat_get_tuples_returned(x.indexrelid)                       AS idx_tup_read,
            pg_stat_get_blocks_hit(x.indexrelid)                            AS idx_blks_hit,
@@ -32,7 +36,8 @@ WITH idx AS (
      WHERE x.relkind = 'i'
     UNION ALL
     SELECT x.indexrelid,
-           sum(mc.relpages)::bigint * current_setting('block_size')::bigint,
+           sum(coalesce(CASE WHEN mc.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(mc.oid) END,
+                        mc.relpages::bigint * current_setting('block_size')::bigint))::bigint,
            sum(pg_stat_get_numscans(m.relid))::bigint,
            sum(pg_stat_get_tuples_returned(m.relid))::bigint,
            sum(pg_stat_get_blocks_hit(m.relid))::bigint,
@@ -45,7 +50,8 @@ WITH idx AS (
 ), tables AS (
     -- what keeps every index of a table busy: inserts and updates that are not HOT
     SELECT c.oid AS indrelid,
-           c.relpages::bigint * current_setting('block_size')::bigint      AS table_bytes,
+           coalesce(CASE WHEN c.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(c.oid) END,
+                    c.relpages::bigint * current_setting('block_size')::bigint) AS table_bytes,
            greatest(c.reltuples, 0)::float8                                AS table_rows,
            pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)
                - pg_stat_get_tuples_hot_updated(c.oid)                     AS index_writes
@@ -53,7 +59,8 @@ WITH idx AS (
      WHERE c.relkind IN ('r', 'm') AND c.oid IN (SELECT indrelid FROM idx)
     UNION ALL
     SELECT p.oid,
-           sum(c.relpages)::bigint * current_setting('block_size')::bigint,
+           sum(coalesce(CASE WHEN c.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(c.oid) END,
+                        c.relpages::bigint * current_setting('block_size')::bigint))::bigint,
            sum(greatest(c.reltuples, 0))::float8,
            sum(pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)
                - pg_stat_get_tuples_hot_updated(c.oid))::bigint

@@ -1,19 +1,29 @@
--- What lib/storage/bloat.py needs to estimate a table's bloat from statistics: its pages and rows as the
--- last VACUUM or ANALYZE counted them (relpages and reltuples: one consistent moment, and no file
--- to open per table), fillfactor, and per column (in storage order) the type's alignment and length
--- with the average width and null fraction ANALYZE measured. Width is NULL where pg_stats has no row
--- (not analyzed yet, or a column this role may not read): a variable-width column cannot be sized.
+-- What lib/storage/bloat.py needs to estimate a table's bloat from statistics: its size now
+-- (pg_relation_size reads the file's length: the catalog's relpages is as old as the last VACUUM or
+-- ANALYZE, and a big UPDATE since then doubles a table it still counts as before; a relation someone
+-- holds an ACCESS EXCLUSIVE lock on keeps the catalog's figure, see locked_relations), its rows as
+-- the last VACUUM or ANALYZE counted them (reltuples), how much changed since the last ANALYZE, fillfactor,
+-- and per column (in storage order) the type's alignment and length with the average width and null
+-- fraction ANALYZE measured. Width is NULL where pg_stats has no row (not analyzed yet, or a column
+-- this role may not read): a variable-width column cannot be sized.
 -- pg_stats is read once and joined, not looked up per column (it is a view with privilege checks).
-WITH heaps AS (
+WITH locked AS MATERIALIZED (
+    SELECT relation FROM {query:locked_relations} l
+), sized AS (
     SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, c.relpages, c.reltuples,
-           c.reloptions, c.reltoastrelid
+           c.reloptions, c.reltoastrelid,
+           CASE WHEN c.oid IN (SELECT relation FROM locked) THEN NULL ELSE pg_relation_size(c.oid) END AS measured
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'm')
        AND c.relpersistence <> 't'
        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname NOT LIKE 'pg\_toast%%'
-       AND c.relpages::bigint * current_setting('block_size')::bigint >= %(min_bytes)s::bigint
+), heaps AS (
+    SELECT s.*,
+           coalesce(s.measured, s.relpages::bigint * current_setting('block_size')::bigint) AS heap_bytes
+      FROM sized s
+     WHERE coalesce(s.measured, s.relpages::bigint * current_setting('block_size')::bigint) >= %(min_bytes)s::bigint
 ), stats AS MATERIALIZED (
     SELECT schemaname, tablename, attname, avg_width, null_frac FROM pg_stats WHERE NOT inherited
 ), cols AS (
@@ -32,10 +42,14 @@ SELECT h.oid,
        quote_ident(h.nspname) || '.' || quote_ident(h.relname)     AS display,
        CASE WHEN h.relkind = 'm' THEN 'materialized view'
             WHEN h.relispartition THEN 'partition' ELSE 'table' END AS kind,
-       h.relpages::bigint * current_setting('block_size')::bigint  AS heap_bytes,
-       coalesce(t.relpages, 0)::bigint * current_setting('block_size')::bigint AS toast_bytes,
+       h.heap_bytes,
+       h.relpages::bigint * current_setting('block_size')::bigint  AS catalog_bytes,
+       CASE WHEN t.oid IN (SELECT relation FROM locked) THEN t.relpages::bigint * current_setting('block_size')::bigint
+            ELSE coalesce(pg_relation_size(t.oid), 0) END          AS toast_bytes,
        current_setting('block_size')::int                          AS block_size,
        h.reltuples,
+       pg_stat_get_mod_since_analyze(h.oid)                        AS modified_since_analyze,
+       greatest(pg_stat_get_last_analyze_time(h.oid), pg_stat_get_last_autoanalyze_time(h.oid)) AS last_analyze,
        coalesce((SELECT option_value::int FROM pg_options_to_table(h.reloptions)
                   WHERE option_name = 'fillfactor'), 100)          AS fillfactor,
        -- the null bitmap has a bit for every column ever added, dropped ones included

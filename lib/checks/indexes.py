@@ -154,14 +154,15 @@ def index_bloat(ctx: CheckContext) -> list[Finding]:
     rows = records(bloat.bloated(frame, t.index_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
+        evidence = {"table": r["table_display"], "index_bytes": int(r["index_bytes"]),
+                    "expected_bytes": int(r["expected_bytes"]), "bloat_bytes": int(r["bloat_bytes"]),
+                    "bloat_ratio": round(r["bloat_ratio"], 4)}
         return Finding(
             "indexes.bloat", Severity.WARNING, r["display"],
             f"{r['display']} is about {fmt_pct(r['bloat_ratio'])} bloat ({fmt_bytes(r['bloat_bytes'])}, estimated)",
-            {"table": r["table_display"], "index_bytes": int(r["index_bytes"]),
-             "expected_bytes": int(r["expected_bytes"]), "bloat_bytes": int(r["bloat_bytes"]),
-             "bloat_ratio": round(r["bloat_ratio"], 4)},
-            "Estimated from statistics (pgstatindex measures it on the Indexes page). REINDEX CONCURRENTLY "
-            "rebuilds it compact without blocking writes; the guide does it monthly.",
+            {**evidence, **bloat.stale_evidence(r)},
+            "Estimated from statistics (pgstatindex measures it on the Indexes page)" + bloat.stale_words(r)
+            + ". REINDEX CONCURRENTLY rebuilds it compact without blocking writes; the guide does it monthly.",
             builders.reindex(r["schema"], r["name"]))
 
     return capped(rows, t.max_findings_per_check, build, more(ctx, "indexes.bloat", Severity.WARNING,

@@ -159,12 +159,14 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
     rows = records(bloat.bloated(frame, t.table_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
+        evidence = {"table_bytes": int(r["heap_bytes"]), "expected_bytes": int(r["expected_bytes"]),
+                    "bloat_bytes": int(r["bloat_bytes"]), "bloat_ratio": round(r["bloat_ratio"], 4)}
         return Finding(
             "tables.bloat", Severity.WARNING, r["display"],
             f"{r['display']} is about {fmt_pct(r['bloat_ratio'])} bloat ({fmt_bytes(r['bloat_bytes'])}, estimated)",
-            {"table_bytes": int(r["heap_bytes"]), "expected_bytes": int(r["expected_bytes"]),
-             "bloat_bytes": int(r["bloat_bytes"]), "bloat_ratio": round(r["bloat_ratio"], 4)},
-            "Estimated from statistics (measure it exactly on the Tables page with pgstattuple). VACUUM makes the "
+            {**evidence, **bloat.stale_evidence(r)},
+            "Estimated from statistics (measure it exactly on the Tables page with pgstattuple)"
+            + bloat.stale_words(r) + ". VACUUM makes the "
             "space reusable for new rows; giving it back to the system needs a rewrite (VACUUM FULL, which "
             "locks the table, or pg_repack).",
             builders.vacuum(r["schema"], r["name"], analyze=True))
