@@ -33,7 +33,12 @@ WITH locked AS MATERIALIZED (
 ), idx AS (
     SELECT * FROM sized WHERE index_bytes >= %(min_bytes)s::bigint
 ), stats AS MATERIALIZED (
-    SELECT schemaname, tablename, attname, avg_width, null_frac FROM pg_stats WHERE NOT inherited
+    -- only the relations wanted (the checks want the few largest): each row of pg_stats costs a
+    -- privilege check
+    SELECT schemaname, tablename, attname, avg_width, null_frac
+      FROM pg_stats
+     WHERE NOT inherited
+       AND tablename IN (SELECT table_name FROM idx UNION ALL SELECT relname FROM idx)
 ), cols AS (
     SELECT x.indexrelid,
            json_agg(json_build_array(t.typalign, t.typlen, coalesce(ts.avg_width, xs.avg_width),
@@ -63,6 +68,6 @@ SELECT x.indexrelid                                                AS oid,
        x.last_analyze,
        coalesce((SELECT option_value::int FROM pg_options_to_table(x.reloptions)
                   WHERE option_name = 'fillfactor'), 90)           AS fillfactor,
-       c.columns
+       c.columns::text                                             AS columns  -- parsed once per shape
   FROM idx x
   JOIN cols c ON c.indexrelid = x.indexrelid

@@ -25,7 +25,12 @@ WITH locked AS MATERIALIZED (
       FROM sized s
      WHERE coalesce(s.measured, s.relpages::bigint * current_setting('block_size')::bigint) >= %(min_bytes)s::bigint
 ), stats AS MATERIALIZED (
-    SELECT schemaname, tablename, attname, avg_width, null_frac FROM pg_stats WHERE NOT inherited
+    -- only the tables wanted (the check wants the few largest): each row of pg_stats costs a
+    -- privilege check
+    SELECT schemaname, tablename, attname, avg_width, null_frac
+      FROM pg_stats
+     WHERE NOT inherited
+       AND tablename IN (SELECT relname FROM heaps)
 ), cols AS (
     SELECT h.oid,
            json_agg(json_build_array(t.typalign, t.typlen, s.avg_width, s.null_frac) ORDER BY a.attnum) AS columns,
@@ -54,7 +59,7 @@ SELECT h.oid,
                   WHERE option_name = 'fillfactor'), 100)          AS fillfactor,
        -- the null bitmap has a bit for every column ever added, dropped ones included
        (SELECT max(d.attnum) FROM pg_attribute d WHERE d.attrelid = h.oid AND d.attnum > 0) AS natts,
-       c.columns
+       c.columns::text                                             AS columns  -- parsed once per shape
   FROM heaps h
   JOIN cols c ON c.oid = h.oid
   LEFT JOIN pg_class t ON t.oid = h.reltoastrelid
