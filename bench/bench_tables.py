@@ -118,22 +118,14 @@ def measure(db: RecordingDatabase, fn: Callable[[], Any], runs: int) -> tuple[fl
     return statistics.median(spent), statistics.median(raw), len(calls)
 
 
-def timed(label: str, fn, runs: int = 2) -> None:
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - start)
-    print(f"  {label:<44} " + "  ".join(f"{s:7.2f} s" for s in seconds), flush=True)
-
-
 HEADER = f"  {'':<44} {'time':>9} {'raw SQL':>9} {'ratio':>6} {'statements':>10}"
 
 
-def line(label: str, figures: tuple[float, float, int]) -> str:
+def line(label: str, figures: tuple[float, float, int | None]) -> str:
+    """One row: time, raw SQL, their ratio, and how many statements (when counted)."""
     spent, raw, count = figures
     ratio = f"{spent / raw:6.1f}" if raw > 0 else f"{'-':>6}"
-    return f"  {label:<44} {spent:7.3f} s {raw:7.3f} s {ratio} {count:>10}"
+    return f"  {label:<44} {spent:7.3f} s {raw:7.3f} s {ratio}" + (f" {count:>10}" if count is not None else "")
 
 
 def pages(db: Database) -> dict:
@@ -145,7 +137,7 @@ def pages(db: Database) -> dict:
         collected = tables.collect(db)
         ctx = CheckContext(db, db.thresholds)
         ctx.memo("tables.settings", lambda: collected["settings"])
-        frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(db))
+        frame = ctx.memo("tables.bloat", lambda: bloat.list_frame(db, "table"))
         tables.table_page(db, number=2)  # the reader turns a page
         everything["tables"] = (run_checks(ctx, ["tables."]), frame)
 
@@ -153,7 +145,7 @@ def pages(db: Database) -> dict:
         collected = indexes.collect(db)
         ctx = CheckContext(db, db.thresholds)
         ctx.memo("indexes.catalog", lambda: collected["catalog"])
-        ctx.memo("indexes.bloat", lambda: bloat.index_bloat(db))
+        ctx.memo("indexes.bloat", lambda: bloat.list_frame(db, "index"))
         tables.table_page(db, sort="heap_blks_read", size=10)
         run_checks(ctx, ["indexes.", "cache."])
 
@@ -176,9 +168,11 @@ def queries(db: Database) -> dict:
         "table_space_by_schema": lambda: tables.schema_space(db),
         "table_health (one page)": lambda: tables.health_page(db),
         "table_health (problems only, all)": lambda: tables.problem_tables(db),
-        "table_bloat_inputs + estimate": lambda: bloat.table_bloat(db),
+        "table bloat (the list: 500 largest + findings)": lambda: bloat.list_frame(db, "table"),
+        "table bloat (every table)": lambda: bloat.table_bloat(db),
         "index_catalog": lambda: indexes.catalog(db),
-        "index_bloat_inputs + estimate": lambda: bloat.index_bloat(db),
+        "index bloat (the list: 500 largest + findings)": lambda: bloat.list_frame(db, "index"),
+        "index bloat (every index)": lambda: bloat.index_bloat(db),
         "fk_without_index": lambda: indexes.fk_without_index(db, 101),
         "schema_columns + classify": lambda: schema_audit.column_issues(db),
         "tables_without_pk": lambda: schema_audit.tables_without_pk(db, 101),

@@ -42,7 +42,7 @@ def cache(db):
 
 @stbind.cached()
 def index_bloat(db):
-    return bloat.index_bloat(db)
+    return bloat.list_frame(db, "index")
 
 
 @stbind.cached()
@@ -105,7 +105,8 @@ with tabs[3]:
 with tabs[4]:
     st.caption("btree only, estimated from statistics: leaf pages needed for the entries at the index's fillfactor "
                "against its size. An index filled by random inserts normally sits near 70% full; deduplicated "
-               "keys make it smaller than the model. pgstatindex measures it exactly.")
+               "keys make it smaller than the model. pgstatindex measures it exactly. Listed from the "
+               f"{bloat.LIST_LARGEST} largest btree indexes (an index's bloat is at most its size).")
     lists.findings("f_bloat", of("indexes.bloat"), "No btree index is estimated past the bloat threshold.")
     estimates = stbind.guarded(lambda: index_bloat(db))
     if estimates is not None and not estimates.empty:

@@ -38,7 +38,7 @@ def health_page(db, search, sort, number, size):
 
 @stbind.cached()
 def table_bloat(db):
-    return bloat.table_bloat(db)
+    return bloat.list_frame(db, "table")
 
 
 @stbind.cached()
@@ -140,8 +140,9 @@ with tab_dead:
     st.caption("Estimated from statistics: the pages the rows need (width, alignment, NULLs, fillfactor) against "
                "the pages the table has now (its file's size). Blind spots: row counts as old as the last "
                "ANALYZE (a table changed a lot since says so), TOAST not estimated. Measure one exactly below. "
-               "VACUUM makes dead space reusable but does not shrink the file, so a vacuumed table keeps its estimate until new rows fill it (VACUUM FULL or pg_repack "
-               "give the space back).")
+               "VACUUM makes dead space reusable but does not shrink the file, so a vacuumed table keeps its "
+               "estimate until new rows fill it (VACUUM FULL or pg_repack give the space back). Listed from the "
+               f"{bloat.LIST_LARGEST} largest tables (a table's bloat is at most its size).")
     lists.findings("f_bloat", of("tables.bloat"), "No table is estimated past the bloat threshold.")
     estimates = stbind.guarded(lambda: table_bloat(db))
     if estimates is not None and not estimates.empty:

@@ -4,7 +4,8 @@
 -- (reltuples) and changes since the table's last ANALYZE, fillfactor, and per stored
 -- column (keys and INCLUDE columns) the type's alignment and length with the average width and null
 -- fraction from pg_stats: the table's column, or for an expression the statistics ANALYZE keeps
--- under the index's own name. pg_stats is read once and joined.
+-- under the index's own name. With `largest` (the pages' lists), the largest indexes besides those of
+-- at least min_bytes (the findings).
 WITH locked AS MATERIALIZED (
     SELECT relation FROM {query:locked_relations} l
 ), sized AS (
@@ -12,12 +13,7 @@ WITH locked AS MATERIALIZED (
            n.nspname, tc.relname AS table_name, tn.nspname AS table_schema,
            coalesce(CASE WHEN ic.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(ic.oid) END,
                     ic.relpages::bigint * current_setting('block_size')::bigint) AS index_bytes,
-           coalesce(CASE WHEN tc.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(tc.oid) END,
-                    tc.relpages::bigint * current_setting('block_size')::bigint) AS table_bytes,
-           tc.reltuples AS table_reltuples,
-           pg_stat_get_mod_since_analyze(tc.oid) AS table_modified_since_analyze,
-           greatest(pg_stat_get_last_analyze_time(tc.oid), pg_stat_get_last_autoanalyze_time(tc.oid))
-                                                                   AS last_analyze
+           tc.relpages AS table_pages, tc.reltuples AS table_reltuples
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
       JOIN pg_namespace n ON n.oid = ic.relnamespace
@@ -30,16 +26,15 @@ WITH locked AS MATERIALIZED (
        AND ic.relpersistence <> 't'
        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname NOT LIKE 'pg\_toast%%'
-), idx AS (
-    SELECT * FROM sized WHERE index_bytes >= %(min_bytes)s::bigint
-), stats AS MATERIALIZED (
-    -- only the relations wanted (the checks want the few largest): each row of pg_stats costs a
-    -- privilege check
-    SELECT schemaname, tablename, attname, avg_width, null_frac
-      FROM pg_stats
-     WHERE NOT inherited
-       AND tablename IN (SELECT table_name FROM idx UNION ALL SELECT relname FROM idx)
+), idx AS MATERIALIZED (
+    -- the indexes of at least min_bytes (what the findings need), and the `largest` indexes (the lists)
+    SELECT r.*
+      FROM (SELECT sized.*, row_number() OVER (ORDER BY index_bytes DESC, indexrelid) AS size_rank FROM sized) r
+     WHERE r.index_bytes >= %(min_bytes)s::bigint OR r.size_rank <= %(largest)s::bigint
 ), cols AS (
+    -- pg_stats looked up column by column through its names' indexes (read whole, it costs a privilege
+    -- check per column of the database): the table's column, or for an expression the statistics
+    -- ANALYZE keeps under the index's own name
     SELECT x.indexrelid,
            json_agg(json_build_array(t.typalign, t.typlen, coalesce(ts.avg_width, xs.avg_width),
                                      coalesce(ts.null_frac, xs.null_frac)) ORDER BY ia.attnum) AS columns
@@ -47,10 +42,14 @@ WITH locked AS MATERIALIZED (
       JOIN pg_attribute ia ON ia.attrelid = x.indexrelid AND ia.attnum > 0
       JOIN pg_type t ON t.oid = ia.atttypid
       LEFT JOIN pg_attribute ta ON ta.attrelid = x.indrelid AND ta.attnum = x.indkey[ia.attnum - 1]
-      LEFT JOIN stats ts ON ts.schemaname = x.table_schema AND ts.tablename = x.table_name
-                        AND ts.attname = ta.attname
-      LEFT JOIN stats xs ON x.indkey[ia.attnum - 1] = 0 AND xs.schemaname = x.nspname
-                        AND xs.tablename = x.relname AND xs.attname = ia.attname
+      LEFT JOIN LATERAL (SELECT st.avg_width, st.null_frac
+                           FROM pg_stats st
+                          WHERE st.schemaname = x.table_schema AND st.tablename = x.table_name
+                            AND st.attname = ta.attname AND NOT st.inherited) ts ON true
+      LEFT JOIN LATERAL (SELECT st.avg_width, st.null_frac
+                           FROM pg_stats st
+                          WHERE x.indkey[ia.attnum - 1] = 0 AND st.schemaname = x.nspname
+                            AND st.tablename = x.relname AND st.attname = ia.attname AND NOT st.inherited) xs ON true
      GROUP BY x.indexrelid
 )
 SELECT x.indexrelid                                                AS oid,
@@ -60,12 +59,14 @@ SELECT x.indexrelid                                                AS oid,
        quote_ident(x.table_schema) || '.' || quote_ident(x.table_name) AS table_display,
        x.index_bytes,
        x.relpages::bigint * current_setting('block_size')::bigint  AS catalog_bytes,
-       x.table_bytes,
+       coalesce(CASE WHEN x.indrelid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(x.indrelid) END,
+                x.table_pages::bigint * current_setting('block_size')::bigint) AS table_bytes,
        current_setting('block_size')::int                          AS block_size,
        x.reltuples,
        x.table_reltuples,
-       x.table_modified_since_analyze,
-       x.last_analyze,
+       pg_stat_get_mod_since_analyze(x.indrelid)                   AS table_modified_since_analyze,
+       greatest(pg_stat_get_last_analyze_time(x.indrelid), pg_stat_get_last_autoanalyze_time(x.indrelid))
+                                                                   AS last_analyze,
        coalesce((SELECT option_value::int FROM pg_options_to_table(x.reloptions)
                   WHERE option_name = 'fillfactor'), 90)           AS fillfactor,
        c.columns::text                                             AS columns  -- parsed once per shape

@@ -9,7 +9,10 @@
 WITH locked AS MATERIALIZED (
     SELECT relation FROM {query:locked_relations} l
 ), idx AS (
-    SELECT i.*, ic.relname, ic.relkind, ic.relnamespace, ic.relpages, am.amname,
+    -- only the columns used: the expression trees of pg_index (indexprs) would be carried along
+    SELECT i.indexrelid, i.indrelid, i.indisunique, i.indisprimary, i.indisexclusion, i.indisreplident,
+           i.indisvalid, i.indisready, i.indnkeyatts, i.indkey, i.indclass, i.indcollation, i.indoption, i.indpred,
+           ic.relname, ic.relkind, ic.relnamespace, ic.relpages, am.amname,
            tc.relname AS table_name, tc.relnamespace AS table_namespace, tc.relkind AS table_kind
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -47,7 +50,7 @@ WITH locked AS MATERIALIZED (
       JOIN pg_class mc ON mc.oid = m.relid
      WHERE x.relkind = 'I' AND m.isleaf
      GROUP BY x.indexrelid
-), tables AS (
+), sizes AS (
     -- what keeps every index of a table busy: inserts and updates that are not HOT
     SELECT c.oid AS indrelid,
            coalesce(CASE WHEN c.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(c.oid) END,
@@ -69,6 +72,16 @@ WITH locked AS MATERIALIZED (
       JOIN pg_class c ON c.oid = m.relid
      WHERE p.relkind = 'p' AND m.isleaf AND p.oid IN (SELECT indrelid FROM idx)
      GROUP BY p.oid
+), tables AS (
+    -- what is true of the table, once per table rather than once per index
+    SELECT z.*,
+           EXISTS (SELECT 1 FROM pg_attribute a
+                    WHERE a.attrelid = z.indrelid AND NOT a.attisdropped
+                      AND a.attname = ANY (%(soft_delete_columns)s::text[]))  AS soft_delete_table,
+           EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = z.indrelid AND d.deptype = 'e')
+                                                                      AS extension_member
+      FROM sizes z
 )
 SELECT x.indexrelid                                                   AS oid,
        n.nspname                                                      AS schema,
@@ -96,12 +109,8 @@ SELECT x.indexrelid                                                   AS oid,
        x.indcollation::oid[]                                          AS collations,
        x.indoption::int2[]                                            AS options,
        pg_get_expr(x.indpred, x.indrelid)                             AS predicate,
-       EXISTS (SELECT 1 FROM pg_attribute a
-                WHERE a.attrelid = x.indrelid AND NOT a.attisdropped
-                  AND a.attname = ANY (%(soft_delete_columns)s::text[]))  AS soft_delete_table,
-       EXISTS (SELECT 1 FROM pg_depend d
-                WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indrelid AND d.deptype = 'e')
-                                                                      AS extension_member,
+       t.soft_delete_table,
+       t.extension_member,
        u.index_bytes, u.idx_scan, u.idx_tup_read, u.idx_blks_hit, u.idx_blks_read,
        u.idx_blks_hit::float8 / nullif(u.idx_blks_hit + u.idx_blks_read, 0) AS hit_ratio,
        t.table_bytes, t.table_rows, t.index_writes

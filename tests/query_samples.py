@@ -24,6 +24,7 @@ SAMPLE_PARAMS = {
     "seq_min_scans": 10,
     "relid": 0,
     "min_bytes": 0,
+    "largest": 10,
     "min_ratio": 0.9,
     "soft_delete_columns": ["deleted_at"],
     "samples": 20,

@@ -147,7 +147,7 @@ def fk_missing(ctx: CheckContext) -> list[Finding]:
 @check("indexes.bloat", "Estimated btree index bloat", "indexing", ttl=CATALOG_TTL_S)
 def index_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
-    min_bytes = int(t.bloat_min_mb * 1024 * 1024)
+    min_bytes = bloat.min_bytes(t)
     # Only indexes of at least min_bytes can hold that much bloat: the SQL skips the rest (30,000 small
     # indexes cost a second). The Indexes page shares its own whole frame under the same key.
     frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(ctx.db, min_bytes))

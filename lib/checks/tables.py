@@ -152,7 +152,7 @@ def seq_scans(ctx: CheckContext) -> list[Finding]:
 @check("tables.bloat", "Estimated table bloat", "maintenance", ttl=CATALOG_TTL_S)
 def table_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
-    min_bytes = int(t.bloat_min_mb * 1024 * 1024)
+    min_bytes = bloat.min_bytes(t)
     # Only tables of at least min_bytes can hold that much bloat: the SQL skips the rest. The Tables
     # page shares its own whole frame under the same key.
     frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(ctx.db, min_bytes))

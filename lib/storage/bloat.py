@@ -49,6 +49,9 @@ Column = Sequence  # (typalign, typlen, avg_width or None, null_frac or None)
 STALE_CHANGED_SHARE = 0.2
 STALE_GROWTH = 1.5
 STALE_MIN_CHANGES = 1000
+# The pages' bloat lists estimate this many of the largest tables (or indexes): a relation's bloat is at
+# most its size, so past the first few hundred the smaller ones cannot make the top of the list.
+LIST_LARGEST = 500
 
 
 def align_up(offset: float, alignment: int) -> float:
@@ -180,15 +183,35 @@ def estimate_index(row: dict) -> dict:
     return {**_estimate(row["index_bytes"], row["block_size"], pages), "why": "", "stale": stale}
 
 
-def table_bloat(db, min_bytes: int = 0) -> pd.DataFrame:
-    """Every table with at least `min_bytes` of heap, with its estimate, most bloat first."""
-    rows = db.rows("table_bloat_inputs", {"min_bytes": int(min_bytes)})
+def min_bytes(thresholds) -> int:
+    """The size a table or index needs for a bloat finding (bloat_min_mb): smaller ones are not worth a rebuild."""
+    return int(thresholds.bloat_min_mb * 1024 * 1024)
+
+
+def table_bloat(db, min_bytes: int = 0, largest: int | None = None) -> pd.DataFrame:
+    """Every table with at least `min_bytes` of heap, with its estimate, most bloat first; with
+    `largest`, only those and the `largest` largest tables (what a list of the most bloat needs:
+    a table's bloat is at most its size)."""
+    rows = db.rows("table_bloat_inputs", {"min_bytes": int(min_bytes), "largest": _largest(min_bytes, largest)})
     return _frame(rows, estimate_table, ["columns"])
 
 
-def index_bloat(db, min_bytes: int = 0) -> pd.DataFrame:
-    rows = db.rows("index_bloat_inputs", {"min_bytes": int(min_bytes)})
+def index_bloat(db, min_bytes: int = 0, largest: int | None = None) -> pd.DataFrame:
+    """The same for btree indexes."""
+    rows = db.rows("index_bloat_inputs", {"min_bytes": int(min_bytes), "largest": _largest(min_bytes, largest)})
     return _frame(rows, estimate_index, ["columns"])
+
+
+def list_frame(db, kind: str) -> pd.DataFrame:
+    """What the Tables or Indexes page lists ('table' or 'index'): the LIST_LARGEST largest relations
+    and every one a finding may be about, so the page's checks can share it."""
+    collect = table_bloat if kind == "table" else index_bloat
+    return collect(db, min_bytes(db.thresholds), LIST_LARGEST)
+
+
+def _largest(min_bytes: int, largest: int | None) -> int:
+    # No `largest`: every relation of at least min_bytes (all of them when min_bytes is 0).
+    return int(largest) if largest is not None else (0 if min_bytes > 0 else 2**62)
 
 
 def _frame(rows: list[dict], estimate, drop: list[str]) -> pd.DataFrame:
