@@ -24,6 +24,11 @@ WITH locked AS MATERIALIZED (
        AND tc.relkind IN ('r', 'p', 'm')
        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname NOT LIKE 'pg\_toast%%'
+       -- soft_delete_only: the indexes of tables with a soft-delete column (the schema audit's question)
+       AND (NOT %(soft_delete_only)s::bool
+            OR EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = i.indrelid AND NOT a.attisdropped
+                          AND a.attname = ANY (%(soft_delete_columns)s::text[])))
 ), usage AS (
     -- A plain index counts itself; a partitioned index adds up the indexes of its partitions.
     -- The statistics functions behind pg_stat_user_indexes, called directly: the views cost a join

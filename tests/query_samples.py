@@ -27,6 +27,7 @@ SAMPLE_PARAMS = {
     "largest": 10,
     "min_ratio": 0.9,
     "soft_delete_columns": ["deleted_at"],
+    "soft_delete_only": False,
     "samples": 20,
     "text_name_pattern": r"(^|_)(id|status)$",
     "timestamp_pattern": r"^\d{4}-\d{2}-\d{2}",

@@ -28,8 +28,10 @@ INDEX_SORTS = {
 }
 
 
-def catalog(db) -> pd.DataFrame:
-    frame = db.frame("index_catalog", {"soft_delete_columns": list(SOFT_DELETE_COLUMNS)})
+def catalog(db, soft_delete_only: bool = False) -> pd.DataFrame:
+    """Every index (or with `soft_delete_only`, those of tables with a soft-delete column)."""
+    frame = db.frame("index_catalog", {"soft_delete_columns": list(SOFT_DELETE_COLUMNS),
+                                       "soft_delete_only": soft_delete_only})
     if not frame.empty:
         frame["size_ratio"] = frame["index_bytes"] / frame["table_bytes"].where(frame["table_bytes"] > 0)
         # Nothing but performance depends on these: no constraint, uniqueness or replica identity.
