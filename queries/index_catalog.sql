@@ -77,8 +77,9 @@ WITH locked AS MATERIALIZED (
       JOIN pg_class c ON c.oid = m.relid
      WHERE p.relkind = 'p' AND m.isleaf AND p.oid IN (SELECT indrelid FROM idx)
      GROUP BY p.oid
-), tables AS (
-    -- what is true of the table, once per table rather than once per index
+), tables AS MATERIALIZED (
+    -- what is true of the table, once per table rather than once per index (materialized: inlined,
+    -- its subqueries would run once per index)
     SELECT z.*,
            EXISTS (SELECT 1 FROM pg_attribute a
                     WHERE a.attrelid = z.indrelid AND NOT a.attisdropped
