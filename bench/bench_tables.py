@@ -145,6 +145,9 @@ def pages(db: Database) -> dict:
         collected = indexes.collect(db)
         ctx = CheckContext(db, db.thresholds)
         ctx.memo("indexes.catalog", lambda: collected["catalog"])
+        ctx.memo("indexes.fk", lambda: collected["fk"])
+        ctx.memo("indexes.cache", lambda: collected["cache"])
+        ctx.memo("tables.settings", lambda: tables.settings(db))  # the page's cache() also shows it
         ctx.memo("indexes.bloat", lambda: bloat.list_frame(db, "index"))
         tables.table_page(db, sort="heap_blks_read", size=10)
         run_checks(ctx, ["indexes.", "cache."])

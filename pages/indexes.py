@@ -32,6 +32,8 @@ def findings(db):
     ctx = CheckContext(db, db.thresholds)
     ctx.memo("indexes.catalog", lambda: catalog(db))  # what this page already holds
     ctx.memo("indexes.bloat", lambda: index_bloat(db))
+    ctx.memo("indexes.cache", lambda: cache(db)[0])
+    ctx.memo("tables.settings", lambda: cache(db)[1])
     return run_checks(ctx, ["indexes.", "cache."])
 
 

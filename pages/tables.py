@@ -55,6 +55,7 @@ def partitions(db, relid, number):
 def findings(db):
     ctx = CheckContext(db, db.thresholds)
     ctx.memo("tables.bloat", lambda: table_bloat(db))  # what this page already holds
+    ctx.memo("tables.settings", lambda: overview(db)[0])
     return run_checks(ctx, ["tables."])
 
 
