@@ -148,7 +148,7 @@ def pages(db: Database) -> dict:
         ctx.memo("indexes.fk", lambda: collected["fk"])
         ctx.memo("indexes.cache", lambda: collected["cache"])
         ctx.memo("tables.settings", lambda: tables.settings(db))  # the page's cache() also shows it
-        ctx.memo("indexes.bloat", lambda: bloat.list_frame(db, "index"))
+        ctx.memo("indexes.bloat", lambda: bloat.list_frame(db, "index", collected["catalog"]))
         tables.table_page(db, sort="heap_blks_read", size=10)
         run_checks(ctx, ["indexes.", "cache."])
 

@@ -44,7 +44,7 @@ def cache(db):
 
 @stbind.cached()
 def index_bloat(db):
-    return bloat.list_frame(db, "index")
+    return bloat.list_frame(db, "index", catalog(db))
 
 
 @stbind.cached()

@@ -23,7 +23,7 @@ GROWTH_DAYS = 7  # the All tables tab's growth column, from pgpulse's history
 @stbind.cached()
 def overview(db):
     schemas = tables.schema_space(db)
-    return tables.settings(db), schemas, tables.treemap_frame(db, schemas=schemas)
+    return tables.settings(db, database_size=True), schemas, tables.treemap_frame(db, schemas=schemas)
 
 
 @stbind.cached()

@@ -8,14 +8,19 @@
 -- at least min_bytes (the findings).
 WITH locked AS MATERIALIZED (
     SELECT relation FROM {query:locked_relations} l
+), known AS MATERIALIZED (
+    -- sizes the caller measured a moment ago (the index catalog's), so they are not measured twice
+    SELECT k.oid, k.bytes FROM unnest(%(known_oids)s::oid[], %(known_bytes)s::int8[]) AS k(oid, bytes)
 ), sized AS (
     SELECT i.indexrelid, i.indrelid, i.indkey, ic.relname, ic.relpages, ic.reltuples, ic.reloptions,
            n.nspname, tc.relname AS table_name, tn.nspname AS table_schema,
-           coalesce(CASE WHEN ic.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(ic.oid) END,
+           coalesce(k.bytes,
+                    CASE WHEN ic.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(ic.oid) END,
                     ic.relpages::bigint * current_setting('block_size')::bigint) AS index_bytes,
            tc.relpages AS table_pages, tc.reltuples AS table_reltuples
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
+      LEFT JOIN known k ON k.oid = ic.oid
       JOIN pg_namespace n ON n.oid = ic.relnamespace
       JOIN pg_class tc ON tc.oid = i.indrelid
       JOIN pg_namespace tn ON tn.oid = tc.relnamespace

@@ -151,7 +151,8 @@ def index_bloat(ctx: CheckContext) -> list[Finding]:
     min_bytes = bloat.min_bytes(t)
     # Only indexes of at least min_bytes can hold that much bloat: the SQL skips the rest (30,000 small
     # indexes cost a second). The Indexes page shares its own whole frame under the same key.
-    frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(ctx.db, min_bytes))
+    frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(
+        ctx.db, min_bytes, catalog=catalog(ctx) if ctx.has("indexes.catalog") else None))
     rows = records(bloat.bloated(frame, t.index_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
