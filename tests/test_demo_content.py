@@ -30,9 +30,11 @@ def demo(demo_conninfo):
 
     def watch(fraction: float, text: str) -> None:
         assert 0.0 <= fraction <= 1.0
+        # This database's sessions only: pools of earlier tests stay open on other databases of the server.
         with psycopg.connect(demo_conninfo, autocommit=True) as other:
             seen_app_names.update(r[0] for r in other.execute(
-                "SELECT application_name FROM pg_stat_activity WHERE pid <> pg_backend_pid()"))
+                "SELECT application_name FROM pg_stat_activity"
+                " WHERE pid <> pg_backend_pid() AND datname = current_database()"))
 
     load_steps: list[float] = []
     started = time.perf_counter()
