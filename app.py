@@ -34,7 +34,10 @@ PAGES = {
     "Schema & storage": [
         st.Page("pages/tables.py", title="Tables", icon=":material/table:", url_path="tables"),
         st.Page("pages/indexes.py", title="Indexes", icon=":material/list_alt:", url_path="indexes"),
+        st.Page("pages/index_advisor.py", title="Index advisor", icon=":material/lightbulb:", url_path="index_advisor"),
         st.Page("pages/schema.py", title="Schema audit", icon=":material/schema:", url_path="schema"),
+        st.Page("pages/advisors.py", title="Advisors", icon=":material/verified_user:", url_path="advisors"),
+        st.Page("pages/rls.py", title="RLS policies", icon=":material/shield:", url_path="rls"),
         st.Page("pages/checklist.py", title="Guide checklist", icon=":material/checklist:", url_path="checklist"),
     ],
     "Live": [

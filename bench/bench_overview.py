@@ -2,7 +2,7 @@
 indexes (bench_tables' build) plus a pg_stat_statements workload, in a throwaway embedded PostgreSQL.
 
     python bench/bench_overview.py [--schemas 50] [--tables-per-schema 200] [--statements 1200]
-                                   [--runs 3] [--keep DIR]
+                                   [--runs 3] [--keep DIR] [--supabase]
 
 `--keep DIR` keeps the built server in DIR and reuses it on the next run (the build takes about half a
 minute; a kept server keeps the workload it was built with). `--statements` distinct statements are run
@@ -11,6 +11,8 @@ checks (sharing what they share, as the page does), the median over `--runs` war
 of the raw SQL it ran (replayed on one connection, rows fetched as tuples: the physical limit on this
 server) and their ratio; the cold first run's total too. Then the rest of the Overview's data, and its
 checks grouped by how long their findings are reused (each group is cached apart).
+`--supabase` makes the database Supabase-shaped with every schema exposed to the API and every table
+readable by anon, so Supabase's API lints (checks supabase.*) read all 10,000 tables.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from lib.checks import check_ttls, load_checks, run_checks  # noqa: E402
 from lib.core.findings import CheckContext  # noqa: E402
 from lib.live import overview  # noqa: E402
 from lib.statements import review  # noqa: E402
+from lib.supabase import shape  # noqa: E402
 
 # Statement shapes run on the tables: lint, targets and N+1 have something to read. Past these, shape k
 # is an OR chain of k terms (a distinct statement each).
@@ -42,7 +45,7 @@ WORKLOAD = ("SELECT * FROM {t} WHERE status = %s", "SELECT id FROM {t} WHERE id 
             "SELECT id, amount FROM {t} ORDER BY created_at DESC LIMIT %s")
 
 
-def shape(k: int) -> tuple[str, int]:
+def statement_shape(k: int) -> tuple[str, int]:
     """The k-th statement shape and how many parameters it takes."""
     if k < len(WORKLOAD):
         return WORKLOAD[k], 1
@@ -59,10 +62,22 @@ def workload(url: str, statements: int, schemas: int, per_schema: int) -> None:
         conn.execute("SELECT pg_stat_statements_reset()")
         with conn.pipeline():
             for n in range(statements):
-                text, count = shape(n // len(names))
+                text, count = statement_shape(n // len(names))
                 for call in range(3):
                     params = ("new",) if "status" in text else tuple(range(call + 1, call + 1 + count))
                     conn.execute(sql.SQL(text).format(t=names[n % len(names)]), params)
+
+
+def expose_everything(url: str) -> None:
+    """The Supabase shape, every schema served by the API and every table readable by anon."""
+    shape.install(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        schemas = [r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'app\\_%'")]
+        for schema in schemas:
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {0} TO anon; GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO anon")
+                         .format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("ALTER ROLE authenticator IN DATABASE {} SET pgrst.db_schemas = {}").format(
+            sql.Identifier(conn.info.dbname), sql.Literal(", ".join(["public", *schemas]))))
 
 
 def one_run(db: RecordingDatabase, label: str) -> dict[str, tuple[float, float]]:
@@ -141,9 +156,14 @@ def main() -> int:
     parser.add_argument("--statements", type=int, default=1200, help="distinct statements the workload runs")
     parser.add_argument("--runs", type=int, default=3, help="warm runs measured (medians are printed)")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the built server in this folder")
+    parser.add_argument("--supabase", action="store_true", help="Supabase-shaped, every table exposed to anon")
     args = parser.parse_args()
-    with big_catalog(args.schemas, args.tables_per_schema, "pgpulse-bench-overview-", args.keep,
-                     then=lambda url: workload(url, args.statements, args.schemas, args.tables_per_schema)) as db:
+    def then(url: str) -> None:
+        workload(url, args.statements, args.schemas, args.tables_per_schema)
+        if args.supabase:
+            expose_everything(url)
+
+    with big_catalog(args.schemas, args.tables_per_schema, "pgpulse-bench-overview-", args.keep, then=then) as db:
         with db.connection() as conn:
             found = conn.execute("SELECT count(*) FROM pg_stat_statements").fetchone()[0]
         print(f"{found:,} statements in pg_stat_statements; {len(load_checks())} checks registered. "

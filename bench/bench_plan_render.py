@@ -4,7 +4,7 @@
 
 Uses bench_plan.py's synthetic plan and times what the page computes before Streamlit draws:
 the node table, the summaries by table and by type, the folded tree (rows and HTML), the
-icicle figure (and its JSON, which is what travels to the browser), and the raw plan's text.
+graph's DOT, the icicle figure (and its JSON, which is what travels to the browser), and the raw plan's text.
 No Streamlit server runs; best of 3.
 """
 
@@ -24,6 +24,7 @@ from bench_plan import best_of, make_node  # noqa: E402
 
 from lib.explain import views  # noqa: E402
 from lib.plan import build_plan, diagnose  # noqa: E402
+from lib.plan.graph import plan_dot  # noqa: E402
 from pages.widgets import plan_view  # noqa: E402
 
 
@@ -49,6 +50,8 @@ def main() -> None:
     rows, s = timed("tree rows (folded)", lambda: views.tree_rows(plan, found))
     total += s
     html, s = timed("tree HTML", lambda: plan_view.tree_html(plan, found, rows))
+    total += s
+    dot, s = timed("graph DOT (costliest paths)", lambda: plan_dot(plan, {d.node: 1 for d in found if d.node is not None}))
     total += s
     figure, s = timed("icicle figure", lambda: plan_view.icicle_figure(plan))
     total += s

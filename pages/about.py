@@ -3,6 +3,8 @@
 import streamlit as st
 
 from lib import stbind
+from lib.core.fmt import fmt_bytes
+from lib.live.overview import plan_limit
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -15,7 +17,10 @@ rows = [{"What": key, "Value": "yes" if value is True else "no" if value is Fals
 rows.append({"What": "Maintenance actions", "Value": "enabled" if db.config.actions_enabled else
              "disabled (read-only): set actions = true in its [connections.<name>] section"})
 rows.append({"What": "Behind a transaction pooler", "Value": "yes" if db.config.pooler else "no"})
-st.dataframe(rows, hide_index=True, width="stretch")
+limit = plan_limit(db)
+rows.append({"What": "Plan size limit", "Value": f"{fmt_bytes(limit.bytes)} ({limit.source})" if limit else
+             "none (set plan_limit_mb in its [connections.<name>] section or [pgpulse.thresholds])"})
+st.table(rows, hide_index=True, border="horizontal")  # every row and whole values: no inner scroll, text wraps
 
 for note in filter(None, [caps.pgss_problem(), caps.privilege_note()]):
     st.warning(note, icon=":material/info:")

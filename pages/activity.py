@@ -85,7 +85,7 @@ def live_view() -> None:
             st.markdown(f":red-badge[:material/block: Root blocker] **pid {root.pid}** blocks **{len(behind)}** "
                         f"session(s) · {s.get('state_label', 'ended')} · {s.get('usename') or '?'}@"
                         f"{s.get('datname') or '?'} · transaction open {fmt_ms((s.get('xact_s') or 0) * 1000)}")
-            st.code(s.get("query") or "(the session has ended)", language="sql")
+            st.code(s.get("query") or "(the session has ended)", language="sql", wrap_lines=True)
             action_buttons(root.pid, s, "root")
     if nodes:
         st.dataframe(tree_table(nodes), hide_index=True, width="stretch", column_config={

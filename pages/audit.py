@@ -1,4 +1,5 @@
-"""Audit log: every maintenance action, refused, failed or done; filters, CSV export, undo of index drops."""
+"""Audit log: every maintenance action, refused, failed or done; filters, CSV export, undo of index drops,
+of policy, row-level security and search_path changes, and of autovacuum turned back on."""
 
 import time
 
@@ -55,7 +56,7 @@ else:
     with st.container(border=True):
         st.markdown(f"**#{row['id']} {KIND_WORDS.get(row['action'], row['action'])} `{row['object']}`: "
                     f"{row['outcome']}** on {row['database']} ({row['server'] or 'server unknown'})")
-        st.code(row["sql"] + ";", language="sql")
+        st.code(row["sql"] + ";", language="sql", wrap_lines=True)
         if row["details"]:
             st.markdown(row["details"])
         if row["error"] and row["error"] not in (row["details"] or ""):
@@ -65,7 +66,11 @@ else:
             st.dataframe(figures.table(before, after), hide_index=True, width="stretch")
         if row["index_definition"]:
             st.markdown("Definition of the dropped index:")
-            st.code(row["index_definition"] + ";", language="sql")
+            st.code(row["index_definition"] + ";", language="sql", wrap_lines=True)
+        undo = audit.undo_of_entry(row) if row["database"] == db.config.name else None
+        if undo is not None:  # a policy's expressions, row-level security, a search_path, autovacuum put back
+            st.caption(f"Undo: `{undo.sql}`")
+            action_control(db, undo, label="Undo…", key=f"undo-{row['id']}")
 
 st.subheader("Dropped indexes")
 dropped = {}
@@ -83,6 +88,6 @@ for (schema, name), entry in dropped.items():
     with st.container(border=True):
         st.markdown(f"`{schema}.{name}` dropped (entry #{entry['id']})"
                     + (" · :green-badge[exists again]" if not missing[(schema, name)] else ""))
-        st.code(entry["index_definition"] + ";", language="sql")
+        st.code(entry["index_definition"] + ";", language="sql", wrap_lines=True)
         if missing[(schema, name)]:
             action_control(db, missing[(schema, name)], label="Recreate…")

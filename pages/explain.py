@@ -9,13 +9,14 @@ from lib.core.db import Database
 from lib.core.errors import PgPulseError, Problem
 from lib.core.fmt import fmt_ms
 from lib.explain import keep, source
+from lib.explain import params as typical
 from lib.explain.errors import ExplainRefused
 from lib.explain.gate import confirmations
 from lib.explain.options import GENERIC_FROM, ExplainOptions
 from lib.explain.run import parameter_types, run_explain
 from lib.plan import PlanParseError, build_plan, compare, diagnose, parse_plan
 from lib.sqltext.safety import analyze_for_explain
-from pages.widgets import plan_view
+from pages.widgets import plan_view, plan_view_params
 
 CURRENT, SQL_KEY, PREFILLED = "pgpulse_plan_current", "explain_sql", "explain_prefilled"
 PENDING = "explain_pending_confirmation"
@@ -34,12 +35,17 @@ def inferred_types(db, text):
     return parameter_types(db, text)
 
 
+@stbind.cached(ttl=300)
+def typical_values(db, text):
+    return typical.suggestions(db, text)
+
+
 @stbind.cached(ttl=60)
 def pgss_statement(db, queryid):
     return source.statement_text(db, queryid)
 
 
-st.title("Plans")
+st.title("EXPLAIN")
 st.caption("EXPLAIN a statement (one at a time, in a transaction that is always rolled back, READ ONLY unless "
            "you allow data changes, with a timeout) or paste a plan; then see where the time goes and what to fix.")
 
@@ -121,18 +127,14 @@ def statement_form() -> None:
     writes = bool(verdict and (verdict.modifies_data or verdict.row_locks))
     allow = writes and analyze and st.checkbox("Allow data changes (rolled back)", help="INSERT/UPDATE/DELETE/"
                                                "MERGE and row locks run in a READ WRITE transaction that is rolled back")  # fmt: skip
-    params: list = []
+    values: list = []
     missing: list[str] = []
     if verdict and verdict.placeholders and not generic:
         types = stbind.guarded(lambda: inferred_types(db, text), db.config.display) or []
+        found = stbind.guarded(lambda: typical_values(db, text), db.config.display) or {}
         st.caption("Values for the placeholders, sent as parameters (PostgreSQL converts them to the type shown; "
                    "NULL for a null):")
-        boxes = st.columns(min(4, max(verdict.placeholders)))
-        for n in range(1, max(verdict.placeholders) + 1):
-            kind = types[n - 1] if n - 1 < len(types) else "type unknown"
-            value = boxes[(n - 1) % len(boxes)].text_input(f"${n} · {kind}", key=f"explain_param_{n}")
-            missing += [f"${n}"] if value == "" else []
-            params.append(None if value.strip().upper() == "NULL" else value)
+        values, missing = plan_view_params.placeholder_boxes(max(verdict.placeholders), types, found)
     options = ExplainOptions(analyze=analyze, buffers=buffers, verbose=verbose, settings=settings, wal=wal,
                              generic_plan=generic, allow_writes=bool(allow), timeout_ms=int(timeout * 1000),
                              lock_timeout_ms=db.thresholds.explain_lock_timeout_ms)  # fmt: skip
@@ -147,9 +149,9 @@ def statement_form() -> None:
             st.error(f"**Not run** — give a value for {', '.join(missing)} (NULL for a null){hint}.",
                      icon=":material/edit:")
         elif effects:
-            st.session_state[PENDING] = (text, options, params, effects)
+            st.session_state[PENDING] = (text, options, values, effects)
         else:
-            run_now(db, text, options, params)
+            run_now(db, text, options, values)
     if PENDING in st.session_state:
         confirm(db)
 
@@ -176,7 +178,8 @@ def show_current() -> None:
     st.divider()
     plan_view.show_header(current, plan, diagnostics)
     st.subheader("What to fix")
-    plan_view.show_findings(plan, diagnostics)
+    db = database()  # where an index a finding asks for can be created
+    plan_view.show_findings(plan, diagnostics, db if isinstance(db, Database) else None)
     st.subheader("The plan")
     plan_view.show_plan(plan, diagnostics, current["document"], current["original"])
     with st.form("keep", border=False):
@@ -184,8 +187,8 @@ def show_current() -> None:
         label = left.text_input("Label", placeholder="e.g. before the index on leads(email)")
         if right.form_submit_button("Keep for comparison", icon=":material/bookmark_add:"):
             kept_id = keep.keep(plans_store, config.name, label, current["document"], current["sql"],
-                                current["source"], current["options"])
-            st.toast(f"Kept as plan #{kept_id}. Compare it under *Compare kept plans*.")
+                                current["source"], current["options"], params=current.get("params"))
+            st.toast(f"Kept as plan #{keep.number_of(plans_store, kept_id)}. Compare it under *Compare kept plans*.")
 
 
 def compare_view() -> None:
@@ -197,7 +200,9 @@ def compare_view() -> None:
     left, right = st.columns(2)
     before = left.selectbox("Before", kept, index=1, format_func=lambda k: k.title)
     after = right.selectbox("After", kept, index=0, format_func=lambda k: k.title)
-    plan_view.show_comparison(compare(before.plan(), after.plan()))
+    left.caption(plan_view.md(plan_view.params_text(before.params)))
+    right.caption(plan_view.md(plan_view.params_text(after.params)))
+    plan_view.show_comparison(compare(before.plan(), after.plan()), keep.run_difference(before, after))
     with st.expander("Kept plans"):
         for k in kept:
             a, b = st.columns([5, 1])

@@ -161,7 +161,9 @@ with tabs[6]:
         "method": lists.text_column("Method"), "index_bytes": lists.bytes_column("Size"),
         "size_ratio": lists.percent_column("Of its table", "Index size against its table's heap."),
         "idx_scan": lists.count_column("Scans"), "last_idx_scan": lists.when_column("Last scan"),
-        "hit_ratio": lists.percent_column("Cache hits"), "index_writes": lists.count_column("Writes"),
+        "hit_ratio": lists.percent_column("Cache hits"), "index_writes": lists.count_column(
+            "Table writes", "Its table's inserts and non-HOT updates since the statistics reset (each writes to "
+            "every index; PostgreSQL keeps no per-index count, and some may predate the index)."),
         "is_unique": st.column_config.CheckboxColumn("Unique"), "is_valid": st.column_config.CheckboxColumn("Valid"),
     }, key="indexes_list")
     lists.pager("indexes", page, "indexes")

@@ -67,7 +67,7 @@ for rec in recs:
         text, button = st.columns([4, 1], vertical_alignment="center")
         text.markdown(f"{BADGES[rec.severity]} **{rec.title}**")
         text.caption(f"`{rec.check}` on `{rec.object}`" + (f" — {rec.recommendation}" if rec.recommendation else ""))
-        text.code(rec.action.sql + ";", language="sql")
+        text.code(rec.action.sql + ";", language="sql", wrap_lines=True)
         with button:
             action_control(db, rec.action, finding=rec.finding, with_run=False)
         run_of(db, rec.action)  # full width under the card's text
@@ -92,7 +92,7 @@ else:
 def confirm_routine(db, tables):
     st.markdown(f"VACUUM ANALYZE of **{len(tables)} tables** ({fmt_bytes(sum(t.total_bytes for t in tables))} with "
                 "their indexes), one after the other, then the checks.")
-    st.code(";\n".join(t.action.sql for t in tables) + ";", language="sql")
+    st.code(";\n".join(t.action.sql for t in tables) + ";", language="sql", wrap_lines=True)
     st.markdown(f":material/lock: **Lock:** {builders.LOCKS['vacuum']}")
     st.markdown(f"**Expected effect:** {fmt_count(sum(t.dead_tuples for t in tables))} dead tuples made reusable and "
                 "fresh planner statistics for these tables. A table that is locked or not yours is skipped with "

@@ -30,7 +30,7 @@ verdict = (f"{counts[Severity.CRITICAL]} critical and {counts[Severity.WARNING]}
 {Severity.CRITICAL: st.error, Severity.WARNING: st.warning}.get(worst, st.success)(f"**{verdict}**")
 
 cols = [*st.columns(3), *st.columns(3)]
-metric(cols[0], "Database size", fmt_bytes(n.size_bytes), f"{fmt_pct(n.size_ratio)} of the {fmt_bytes(n.plan_limit_bytes)} plan")
+metric(cols[0], "Database size", fmt_bytes(n.size_bytes), n.size_note)
 metric(cols[1], "Connections", f"{n.connections} / {n.usable_connections}",
        f"{n.active_connections} active · {n.idle_in_transaction} idle in tx")
 metric(cols[2], "Cache hit ratio", fmt_pct(n.cache_hit_ratio, 2), f"target ≥ {fmt_pct(t.cache_hit_ratio)}")
@@ -48,8 +48,8 @@ else:
 
 def gauge_chart() -> go.Figure:
     """How close each limit is: the bar is the used share, the line the guide's alert level."""
-    rows = [("Database size", n.size_ratio, t.database_size_ratio),
-            ("Connections", n.connection_ratio, t.connections_ratio)]
+    rows = [("Database size", n.size_ratio, t.database_size_ratio)] if n.size_ratio is not None else []
+    rows.append(("Connections", n.connection_ratio, t.connections_ratio))
     if n.cache_hit_ratio is not None:
         rows.append(("Cache misses", 1 - n.cache_hit_ratio, 1 - t.cache_hit_ratio))
     fig = go.Figure()

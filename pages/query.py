@@ -9,15 +9,19 @@ import sqlparse
 import streamlit as st
 
 from lib import stbind
+from lib.advisor.advise import advise
 from lib.checks.lint import lint_text
-from lib.core.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_ms, fmt_pct, plural
 from lib.explain.source import parse_queryid
 from lib.statements import explorer, review
+from pages.widgets import advisor_panels
 from pages.widgets.cards import metric
 
 FORMAT_MAX_CHARS = 50_000  # sqlparse and the browser both slow down on bigger texts
 SHOW_MAX_CHARS = 200_000
 EXPLAIN_PAGE = Path(__file__).resolve().parent / "explain.py"
+DETAIL_PAGE = "pages/query.py"
+BUSIEST_LINKS = 10
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -28,6 +32,11 @@ stbind.require_pgss(db)
 @stbind.cached()
 def busiest_of(db):
     return explorer.list_page(db, explorer.Filters(), 100, 0).frame
+
+
+@stbind.cached(ttl=300)
+def statement_advice(db, text):
+    return advise(db, [text])
 
 
 @stbind.cached()
@@ -51,6 +60,10 @@ def picker(message: str) -> None:
     if chosen is not None:
         st.query_params["queryid"] = str(chosen)
         st.rerun()
+    st.markdown("**The busiest statements**, by total time since the statistics were reset:")
+    for r in frame.head(BUSIEST_LINKS).itertuples():
+        st.page_link(DETAIL_PAGE, query_params={"queryid": str(int(r.queryid))},
+                     label=f"{fmt_ms(r.total_exec_ms)} · {plural(int(r.calls), 'call')} · {explorer.one_line(r.query, 100)}")
     st.stop()
 
 
@@ -117,7 +130,7 @@ if assessed:
 for n in statement_review.n_plus_one_of(queryid) if statement_review else []:
     st.warning(f"{'Likely' if n.likely else 'Possible'} N+1: runs once per row of `{n.listing.short}`. "
                f"{n.describe()}.", icon=":material/repeat:")
-    st.code(n.joined_sql or n.batched_sql, language="sql")
+    st.code(n.joined_sql or n.batched_sql, language="sql", wrap_lines=True)
 report = lint_text(text) if len(text.encode()) <= explorer.PARSE_MAX_BYTES else None
 if report is None:
     st.caption("The text is too long to lint on a page load.")
@@ -143,6 +156,22 @@ else:
             a.code(first.example.before, language="sql", wrap_lines=True)
             b.caption("write")
             b.code(first.example.after, language="sql", wrap_lines=True)
+
+st.subheader("Indexes that would help this statement")
+if len(text.encode()) > explorer.PARSE_MAX_BYTES:
+    st.caption("The text is too long to read on a page load.")
+else:
+    helping = stbind.guarded(lambda: statement_advice(db, text), db.config.display)
+    if helping is not None:
+        for note in helping.notes:
+            st.caption(note)
+        if not helping.recommendations:
+            st.success("No missing index: what it filters, joins and sorts on is served by an existing index, or "
+                       "it reads too few rows to need one.", icon=":material/check_circle:")
+        for n, rec in enumerate(helping.recommendations, 1):
+            advisor_panels.recommendation_card(db, helping, rec, n, actions=False)
+        st.page_link("pages/index_advisor.py", label="Create and measure it in the Index advisor",
+                     icon=":material/lightbulb:", query_params={"queryid": str(queryid)})
 
 st.subheader("History")
 try:

@@ -114,7 +114,8 @@ chosen = st.dataframe(
         "Rows/call": num(format="%.1f"), "Load": num(format="percent", help="Share of this database's execution time"),
         "Cache hits": num(format="percent", help="Shared blocks found in the buffer cache"),
         "Shared hit": num(format="localized"), "Shared read": num(format="localized"),
-        "Temp written": num(format="bytes"), "WAL": num(format="bytes"),
+        "Temp written": st.column_config.TextColumn(alignment="right"),
+        "WAL": st.column_config.TextColumn(alignment="right"),
     },
 )
 st.caption(f"Rows in red are slow (mean above {fmt_ms(t.slow_query_ms)}). Click a row to open it. "

@@ -176,6 +176,9 @@ with tab_vacuum:
         "display": lists.text_column("Table", width="medium"), "next_autovacuum": lists.text_column(
             "Next autovacuum", width="large"),
         "n_dead_tup": lists.count_column("Dead rows"), "dead_ratio": lists.percent_column("Dead share"),
+        "live_source": lists.text_column("Live rows from", "counter: pg_stat_user_tables. catalog: after a statistics "
+                                         "reset, before any VACUUM/ANALYZE, the counter reads 0, so live rows are "
+                                         "pg_class.reltuples plus inserts minus deletes since."),
         "last_vacuum": lists.when_column("Vacuum"), "last_autovacuum": lists.when_column("Autovacuum"),
         "last_analyze": lists.when_column("Analyze"), "last_autoanalyze": lists.when_column("Autoanalyze"),
     }, key="health_list")

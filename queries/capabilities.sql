@@ -17,4 +17,8 @@ SELECT
     (SELECT json_object_agg(e.extname, json_build_object('schema', n.nspname, 'version', e.extversion))
        FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace)  AS extensions,
     (SELECT json_agg(name) FROM pg_available_extensions
-      WHERE name IN ('pg_stat_statements', 'hypopg', 'pgstattuple', 'pg_buffercache')) AS available
+      WHERE name IN ('pg_stat_statements', 'hypopg', 'pgstattuple', 'pg_buffercache')) AS available,
+    -- A Supabase project: its platform role and the auth and storage schemas it creates in every
+    -- project (a self-hosted server has none of them; all three together are not a coincidence).
+    EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_admin')
+      AND (SELECT count(*) FROM pg_namespace WHERE nspname IN ('auth', 'storage')) = 2 AS supabase

@@ -1,4 +1,5 @@
--- Every table and index of this database with its size, tuple gauges and cumulative counters.
+-- Every table and index of this database with its size, tuple gauges and cumulative counters. Live rows:
+-- the counter, or after a statistics reset the catalog's (table_stats.sql).
 SELECT 'table'                            AS kind,
        t.relid,
        NULL::oid                          AS table_relid,
@@ -7,7 +8,7 @@ SELECT 'table'                            AS kind,
        false                              AS is_unique,
        false                              AS is_primary,
        pg_total_relation_size(t.relid)    AS size_bytes,
-       t.n_live_tup,
+       t.live_rows                        AS n_live_tup,
        t.n_dead_tup,
        coalesce(t.seq_scan, 0)            AS seq_scan,
        coalesce(t.seq_tup_read, 0)        AS seq_tup_read,
@@ -21,7 +22,7 @@ SELECT 'table'                            AS kind,
        t.autovacuum_count,
        t.analyze_count,
        t.autoanalyze_count
-  FROM pg_stat_user_tables t
+  FROM {query:table_stats} t
 UNION ALL
 SELECT 'index',
        i.indexrelid,

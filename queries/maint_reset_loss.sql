@@ -7,4 +7,4 @@ SELECT count(*) AS statements,
            AS statements_here,
        (SELECT stats_reset FROM {pgss}.pg_stat_statements_info) AS stats_reset
 FROM {pgss}.pg_stat_statements s
-WHERE s.query NOT LIKE '/* pgpulse */%%'
+WHERE s.query IS NULL OR strpos(s.query, '/* pgpulse */') = 0  -- the app's own statements, tagged at the end

@@ -5,6 +5,7 @@
 --   inserts       > insert threshold  = base + scale factor x reltuples (18: x the unfrozen share)
 --   changes       > analyze threshold = base + scale factor x reltuples
 --   xid age       > autovacuum_freeze_max_age (the anti-wraparound vacuum, which runs even when off)
+-- Live rows are the counter's, or after a statistics reset the catalog's (table_stats.sql; live_source).
 -- With problems_only, only tables over a threshold of ours (dead ratio, never analyzed, autovacuum
 -- off, xid age, sequential reads) come back.
 WITH conf AS (
@@ -38,27 +39,15 @@ WITH conf AS (
            af.relallfrozen,
            greatest(age(c.relfrozenxid), age(t.relfrozenxid))     AS xid_age,
            o.*,
-           -- pg_stat_user_tables' columns from the functions behind it (the view sums every table's
-           -- index scans in a pass over pg_index: here only this table's indexes are read)
-           pg_stat_get_live_tuples(c.oid)                          AS n_live_tup,
-           pg_stat_get_dead_tuples(c.oid)                          AS n_dead_tup,
-           pg_stat_get_mod_since_analyze(c.oid)                    AS n_mod_since_analyze,
-           pg_stat_get_ins_since_vacuum(c.oid)                     AS n_ins_since_vacuum,
-           pg_stat_get_numscans(c.oid)                             AS seq_scan,
-           pg_stat_get_tuples_returned(c.oid)                      AS seq_tup_read,
-           (SELECT sum(pg_stat_get_numscans(i.indexrelid))::bigint FROM pg_index i WHERE i.indrelid = c.oid)
-                                                                   AS idx_scan,
-           pg_stat_get_last_vacuum_time(c.oid)                     AS last_vacuum,
-           pg_stat_get_last_autovacuum_time(c.oid)                 AS last_autovacuum,
-           pg_stat_get_last_analyze_time(c.oid)                    AS last_analyze,
-           pg_stat_get_last_autoanalyze_time(c.oid)                AS last_autoanalyze,
-           pg_stat_get_vacuum_count(c.oid)                         AS vacuum_count,
-           pg_stat_get_autovacuum_count(c.oid)                     AS autovacuum_count,
-           pg_stat_get_analyze_count(c.oid)                        AS analyze_count,
-           pg_stat_get_autoanalyze_count(c.oid)                    AS autoanalyze_count
+           s.live_rows AS n_live_tup, coalesce(s.live_source, 'counter') AS live_source,
+           s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum,
+           s.seq_scan, s.seq_tup_read, s.idx_scan,
+           s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze,
+           s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+      LEFT JOIN {query:table_stats} s ON s.relid = c.oid
       LEFT JOIN {query:relallfrozen} af ON af.oid = c.oid
       -- The table's own autovacuum storage parameters, NULL where it has none.
       LEFT JOIN LATERAL (

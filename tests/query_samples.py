@@ -8,6 +8,10 @@ SAMPLE_PARAMS = {
     "lock_timeout": "2000ms",
     "type_oids": [23, 25],
     "queryid": 0,
+    "relation": "pg_catalog.pg_class",
+    "params": [1, 2],
+    "relations": ["pg_catalog.pg_class", "pg_catalog.pg_type"],
+    "columns": ["relkind", "typname"],
     "names": ["work_mem", "statement_timeout", "pg_stat_statements.max"],
     "pid": 1,
     # tables, indexes and schema
@@ -64,4 +68,18 @@ SAMPLE_PARAMS.update({
 SAMPLE_PARAMS.update({
     # maint_xact_session.sql: the name an action's transaction shows behind a pooler
     "application_name": "pgpulse: tests via app",
+})
+SAMPLE_PARAMS.update({
+    # the index advisor (queries/advisor_*.sql)
+    "schemas": ["public"],
+    "definition": "CREATE INDEX ON public.clients (lower(email))",
+    # the RLS page's measured reads (queries/rls_*.sql)
+    "as_role": "none",
+    "row_security": "on",
+    "claims": "{}",
+    "signature": "pg_catalog.now()",  # maint_function.sql
+    # the Supabase lints (queries/supabase_*.sql)
+    "exposed": ["public"],
+    "supabase_schemas": ["auth", "storage"],
+    "sensitive_names": ["password"],
 })

@@ -9,8 +9,8 @@ from lib.alerts.config import AlertConfig, Rule
 from lib.checks import run_checks
 from lib.core.errors import describe
 from lib.core.findings import CheckContext, Severity
-from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct
-from lib.live.overview import plan_limit_bytes
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, plural
+from lib.live.overview import plan_limit
 
 SLOW_LIMIT = 50  # statements per evaluation: past that, the slowest are what matters
 COVERED_CHECKS = {"database.size"}  # critical findings a dedicated rule already alerts on
@@ -38,16 +38,20 @@ class Evaluation:
 
 
 def database_size(db, rule: Rule) -> list[Breach]:
+    found = plan_limit(db)
+    if found is None:
+        raise RuleUnavailable("no plan limit applies to this database (not a Supabase project): set plan_limit_mb "
+                              "in its [connections.<name>] section or [pgpulse.thresholds] to alert on its size.")
     row = db.one("database_overview")
-    limit = plan_limit_bytes(db)
-    ratio = row["size_bytes"] / limit if limit else 0.0
+    limit = found.bytes
+    ratio = row["size_bytes"] / limit
     threshold = rule.value(db.thresholds)
     if ratio <= threshold:
         return []
     return [Breach("database_size", db.capabilities.database,
                    Severity.CRITICAL if ratio >= 1 else Severity.WARNING,
                    f"Database {db.capabilities.database} uses {fmt_pct(ratio)} of its {fmt_bytes(limit)} plan "
-                   f"({fmt_bytes(row['size_bytes'])}; alert above {fmt_pct(threshold)})", round(ratio, 4), threshold)]
+                   f"({fmt_bytes(row['size_bytes'])}; alert above {fmt_pct(threshold)}; limit from {found.source})", round(ratio, 4), threshold)]
 
 
 def slow_statements(db, rule: Rule) -> list[Breach]:
@@ -57,7 +61,7 @@ def slow_statements(db, rule: Rule) -> list[Breach]:
     threshold = rule.value(db.thresholds)
     rows = db.rows("slow_statements", {"slow_ms": threshold, "limit": SLOW_LIMIT})
     return [Breach("slow_statements", str(r["queryid"]), Severity.WARNING,
-                   f"Statement {r['queryid']} averages {fmt_ms(r['mean_exec_ms'])} over {r['calls']:,} calls "
+                   f"Statement {r['queryid']} averages {fmt_ms(r['mean_exec_ms'])} over {plural(r['calls'], 'call')} "
                    f"(slow above {fmt_ms(threshold)}): {' '.join((r['query'] or '').split())[:160]}",
                    round(float(r["mean_exec_ms"]), 3), threshold) for r in rows]
 

@@ -24,13 +24,23 @@ def check_ttls() -> list[int]:
     return sorted({spec.ttl for spec in load_checks().values()})
 
 
+# `only` word for the findings that answer a Supabase lint, whatever check made them.
+SUPABASE = "supabase"
+
+
 def run_checks(ctx: CheckContext, only: Iterable[str] | None = None, ttl: int | None = None) -> CheckRun:
     """Run every check (or those whose id starts with one of `only`, or that declare `ttl`); one failing
-    check never stops the rest."""
+    check never stops the rest. `only` may hold the word "supabase": every check then runs, and of the
+    checks not otherwise selected only the findings that answer a Supabase lint are kept (pgpulse's own
+    index, table and schema checks answer Supabase's performance lints)."""
     specs = load_checks().values()
+    lints_too, prefixes = False, ()
     if only:
-        prefixes = tuple(only)
-        specs = [s for s in specs if s.id.startswith(prefixes)]
+        wanted = tuple(only)
+        prefixes = tuple(p for p in wanted if p != SUPABASE)
+        lints_too = len(prefixes) < len(wanted)
+        if not lints_too:
+            specs = [s for s in specs if s.id.startswith(prefixes)]
     if ttl is not None:
         specs = [s for s in specs if s.ttl == ttl]
     findings: list[Finding] = []
@@ -38,7 +48,10 @@ def run_checks(ctx: CheckContext, only: Iterable[str] | None = None, ttl: int | 
     started = time.time()
     for spec in specs:
         try:
-            findings.extend(spec.func(ctx))
+            found = spec.func(ctx)
+            if lints_too and not spec.id.startswith(prefixes or (f"{SUPABASE}.",)):
+                found = [f for f in found if f.supabase_lint]
+            findings.extend(found)
         except Exception as exc:  # noqa: BLE001 - a check's failure is reported, not raised
             errors[spec.id] = describe(exc).line()
     findings.sort(key=finding_order)

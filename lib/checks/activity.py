@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lib.actions import builders
 from lib.core.findings import CheckContext, Finding, Severity, check
-from lib.core.fmt import fmt_ms, one_line
+from lib.core.fmt import fmt_ms, one_line, plural
 from lib.live import activity, pooling
 from lib.live.blocking import root_blockers
 
@@ -72,7 +72,7 @@ def blocking(ctx: CheckContext) -> list[Finding]:
         severity = (Severity.CRITICAL if longest > ctx.thresholds.long_running_s else Severity.WARNING)
         findings.append(Finding(
             "activity.blocking", severity, f"pid {root.pid}",
-            f"pid {root.pid} blocks {len(behind)} session(s), the longest waiting {fmt_ms(longest * 1000)}",
+            f"pid {root.pid} blocks {plural(len(behind), 'session')}, the longest waiting {fmt_ms(longest * 1000)}",
             {"blocked": len(behind), "longest_wait_ms": round(longest * 1000),
              "root_state": session.get("state") or "unknown",
              "root_statement": one_line(session.get("query"), 120) or "unknown"},

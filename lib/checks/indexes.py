@@ -15,6 +15,7 @@ from lib.core.findings import CATALOG_TTL_S, Action, CheckContext, Finding, Seve
 from lib.core.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
 from lib.core.rows import capped, limited, records, stamp
 from lib.storage import bloat, indexes
+from lib.supabase.lints import tag_outside_supabase
 
 INDEXES_PAGE = "See the Indexes page for the rest."
 PARTITIONED_NOTE = ("It is a partitioned index: PostgreSQL cannot drop or build those CONCURRENTLY, so do it "
@@ -52,21 +53,25 @@ def unused(ctx: CheckContext) -> list[Finding]:
     rows = records(found.head(t.max_findings_per_check))  # a new database may have 20,000 of them
 
     def build(r: dict) -> Finding:
+        # PostgreSQL counts writes per table, not per index (and not since the index exists): what is
+        # known is the table's inserts and non-HOT updates since the statistics began, labelled as such.
         evidence = {"index_bytes": int(r["index_bytes"] or 0), "scans": 0, "table": r["table_display"],
-                    "index_writes": int(r["index_writes"] or 0), "statistics_since": stamp(since),
+                    "table_writes_since_reset": int(r["index_writes"] or 0), "statistics_since": stamp(since),
                     "stats_age_days": round(age_days, 2)}
         if old_enough:
             words = (f"No scan since the statistics began ({fmt_age(since)}), yet every insert and non-HOT update "
-                     "of its table writes to it. Drop it (its definition is kept in the audit log).")
+                     "of its table writes to it (the table's writes are shown: PostgreSQL keeps no per-index "
+                     "count). Drop it (its definition is kept in the audit log).")
         else:
             words = (f"No scan yet, but the statistics are only {fmt_ms(age_days * 86_400_000)} old: wait "
                      f"until they cover {t.unused_index_min_stats_age_days:g} days of normal traffic (monthly "
                      "jobs too) before dropping it.")
         if r["partitioned"]:
             words += " " + PARTITIONED_NOTE
-        return Finding("indexes.unused", Severity.WARNING if old_enough else Severity.INFO, r["display"],
-                       f"{r['display']} ({fmt_bytes(r['index_bytes'])}) has never been scanned",
-                       evidence, words, drop(r))
+        return tag_outside_supabase(Finding(
+            "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, r["display"],
+            f"{r['display']} ({fmt_bytes(r['index_bytes'])}) has never been scanned", evidence, words, drop(r)),
+            "unused_index", r["schema"])
 
     return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, "unused indexes"),
@@ -92,8 +97,12 @@ def redundant(ctx: CheckContext) -> list[Finding]:
                     "keep_definition": defs.get(keep["oid"], "")}
         if r.same_as:
             evidence["same_definition_as"] = ", ".join(r.same_as)
-        return Finding("indexes.redundant", Severity.WARNING, i["display"],
-                       f"{i['display']} is redundant: keep {keep['display']}", evidence, words, drop(i))
+        finding = Finding("indexes.redundant", Severity.WARNING, i["display"],
+                          f"{i['display']} is redundant: keep {keep['display']}", evidence, words, drop(i))
+        # Supabase's duplicate_index is about identical indexes only (a prefix of another index is not one),
+        # even when pgpulse keeps a third, wider index that serves them both.
+        identical = r.kind == "duplicate" or bool(r.same_as)
+        return tag_outside_supabase(finding, "duplicate_index", i["schema"]) if identical else finding
 
     return capped(found, ctx.thresholds.max_findings_per_check, build,
                   more(ctx, "indexes.redundant", Severity.WARNING, "redundant indexes"))
@@ -136,10 +145,12 @@ def fk_missing(ctx: CheckContext) -> list[Finding]:
         action = None if r["partitioned"] else builders.create_index(r["schema"], r["table_name"], r["columns"])
         if r["partitioned"]:
             words += " " + PARTITIONED_NOTE
-        return Finding("indexes.fk_missing", Severity.WARNING, r["display"],
-                       f"Foreign key {r['display']} on {r['table_display']} ({columns}) has no index",
-                       {"table": r["table_display"], "columns": columns, "references": r["referenced_display"],
-                        "table_rows": int(r["table_rows"]), "table_bytes": int(r["table_bytes"])}, words, action)
+        return tag_outside_supabase(Finding(
+            "indexes.fk_missing", Severity.WARNING, r["display"],
+            f"Foreign key {r['display']} on {r['table_display']} ({columns}) has no index",
+            {"table": r["table_display"], "columns": columns, "references": r["referenced_display"],
+             "table_rows": int(r["table_rows"]), "table_bytes": int(r["table_bytes"])}, words, action),
+            "unindexed_foreign_keys", r["schema"])
 
     return capped(rows, limit, build,
                   more(ctx, "indexes.fk_missing", Severity.WARNING, "foreign keys without an index"), total)

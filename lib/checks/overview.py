@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lib.core.findings import CheckContext, Finding, Severity, check
-from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line, plural
 from lib.live import overview
 
 CACHE_MIN_BLOCKS = 10_000  # below this many block requests a hit ratio says nothing yet
@@ -16,13 +16,20 @@ def numbers(ctx: CheckContext) -> overview.OverviewNumbers:
 @check("database.size", "Database size against the plan's limit", "monitoring")
 def database_size(ctx: CheckContext) -> list[Finding]:
     n = numbers(ctx)
+    limit = n.plan_limit
+    if limit is None:  # a self-hosted server has no plan: its size is a figure, not a finding
+        return [Finding(
+            "database.size", Severity.INFO, ctx.caps.database, f"Database size {fmt_bytes(n.size_bytes)}",
+            {"size_bytes": n.size_bytes, "limit": "none configured"},
+            "No plan limit applies: set plan_limit_mb for this database (its [connections.<name>] section or "
+            "[pgpulse.thresholds]) to be warned before it reaches one.")]
     ratio = n.size_ratio
     severity = (Severity.CRITICAL if ratio >= 1 else
                 Severity.WARNING if ratio > ctx.thresholds.database_size_ratio else Severity.OK)
     return [Finding(
         "database.size", severity, ctx.caps.database,
-        f"Database uses {fmt_pct(ratio)} of its {fmt_bytes(n.plan_limit_bytes)} plan",
-        {"size_bytes": n.size_bytes, "limit_bytes": n.plan_limit_bytes, "ratio": round(ratio, 4)},
+        f"Database uses {fmt_pct(ratio)} of its {fmt_bytes(limit.bytes)} plan",
+        {"size_bytes": n.size_bytes, "limit_bytes": limit.bytes, "limit_from": limit.source, "ratio": round(ratio, 4)},
         "Archive or delete old soft-deleted rows, drop unused indexes, or move to a larger plan."
         if severity > Severity.OK else "Size is within the plan.",
     )]
@@ -73,7 +80,7 @@ def slow_statements(ctx: CheckContext) -> list[Finding]:
     rows = ctx.db.rows("slow_statements", {"slow_ms": slow_ms, "limit": 50})
     return [Finding(
         "queries.slow", Severity.WARNING, str(r["queryid"]),
-        f"Mean {fmt_ms(r['mean_exec_ms'])} over {r['calls']:,} calls: {one_line(r['query'], 80)}",
+        f"Mean {fmt_ms(r['mean_exec_ms'])} over {plural(r['calls'], 'call')}: {one_line(r['query'], 80)}",
         {"mean_exec_ms": round(r["mean_exec_ms"], 3), "calls": r["calls"],
          "total_exec_ms": round(r["total_exec_ms"], 3), "load_share": round(r["load_share"] or 0, 4)},
         f"Slower than {fmt_ms(slow_ms)} on average: open it on Slow Queries to see its plan and lint advice.",

@@ -11,6 +11,7 @@ from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, ch
 from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct
 from lib.core.rows import capped, limited, records
 from lib.storage import indexes, schema_audit
+from lib.supabase.lints import tag_outside_supabase
 
 SCHEMA_PAGE = "See the Schema page for the rest."
 
@@ -82,10 +83,11 @@ def no_primary_key(ctx: CheckContext) -> list[Finding]:
 
     def build(r: dict) -> Finding:
         note = " It has a unique index that could become the key." if r["has_unique_index"] else ""
-        return Finding("schema.no_primary_key", Severity.WARNING, r["display"], f"{r['display']} has no primary key",
-                       {"rows": int(r["rows"]), "total_bytes": int(r["total_bytes"])},
-                       "Give every table a primary key: rows can then be told apart, updated one by one, "
-                       "replicated logically and joined safely." + note)
+        return tag_outside_supabase(Finding(
+            "schema.no_primary_key", Severity.WARNING, r["display"], f"{r['display']} has no primary key",
+            {"rows": int(r["rows"]), "total_bytes": int(r["total_bytes"])},
+            "Give every table a primary key: rows can then be told apart, updated one by one, "
+            "replicated logically and joined safely." + note), "no_primary_key", r["schema"])
 
     return capped(rows, limit, build,
                   more(ctx, "schema.no_primary_key", Severity.WARNING, "tables without a primary key"), total)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from lib.core.findings import CheckContext, Finding, Severity, check
-from lib.core.fmt import fmt_bytes, fmt_ms
+from lib.core.fmt import fmt_bytes, fmt_ms, one_line, plural
 from lib.live import settings
+from lib.live.activity import HIDDEN_QUERY
 
 SSD_RANDOM_PAGE_COST = 1.1
+STATEMENT_WIDTH = 70  # a spilling statement's text, shortened, in the work_mem findings
+HIDDEN_TEXT = "(other roles' statements: their text is hidden from this role)"
+# What maintenance_work_mem governs (queries/settings_temp_statements.sql tells them by their first words).
+MAINTENANCE_COMMANDS = "CREATE INDEX, REINDEX, CLUSTER and VACUUM"
 
 
 def server_settings(ctx: CheckContext) -> dict[str, settings.Setting]:
@@ -23,29 +28,92 @@ def pgss_usage(ctx: CheckContext) -> dict | None:
     return ctx.memo("settings_pgss", lambda: ctx.db.one("settings_pgss_usage"))
 
 
+def temp_statements(ctx: CheckContext) -> list[dict] | None:
+    """This database's statements that wrote temporary files (queries/settings_temp_statements.sql), or None
+    without pg_stat_statements."""
+    if not ctx.caps.has_pgss:
+        return None
+    return ctx.memo("settings_temp", lambda: ctx.db.rows("settings_temp_statements"))
+
+
+def spills(rows: list[dict], maintenance: bool) -> tuple[int, int, list[dict]]:
+    """(bytes, statements, the biggest ones) of one kind: maintenance commands or queries."""
+    mine = [r for r in rows if bool(r["maintenance"]) == maintenance]
+    if not mine:
+        return 0, 0, []
+    return int(mine[0]["kind_bytes"]), int(mine[0]["kind_statements"]), mine
+
+
+def named(rows: list[dict]) -> str:
+    """The biggest spilling statements by their text, shortened, with what each wrote."""
+    return "; ".join(f"{one_line(shown_text(r['query']), STATEMENT_WIDTH)} ({fmt_bytes(r['temp_bytes'])}, "
+                     f"{plural(int(r['calls']), 'call')})" for r in rows[:3])
+
+
+def shown_text(query: str | None) -> str:
+    return HIDDEN_TEXT if query in (None, HIDDEN_QUERY) else query
+
+
 @check("settings.work_mem", "Sorts spill to disk with work_mem at its default", "settings")
 def work_mem(ctx: CheckContext) -> list[Finding]:
     s = server_settings(ctx).get("work_mem")
     if s is None or not s.at_default:
         return []
-    ev = evidence(ctx)
-    temp_bytes = int(ev["temp_bytes"] or 0)
-    usage = pgss_usage(ctx)
-    spilling = int(usage["spilling_statements"]) if usage else 0
-    if temp_bytes < ctx.thresholds.temp_spill_mb * 1024 * 1024:
+    limit = ctx.thresholds.temp_spill_mb * 1024 * 1024
+    rows = temp_statements(ctx)
+    if rows is None:  # no pg_stat_statements: the database's total, which maintenance commands share
+        ev = evidence(ctx)
+        temp_bytes = int(ev["temp_bytes"] or 0)
+        if temp_bytes < limit:
+            return []
+        return [Finding(
+            "settings.work_mem", Severity.WARNING, "work_mem",
+            f"{fmt_bytes(temp_bytes)} of temporary files written with work_mem at its default ({s.display})",
+            {"work_mem": s.display, "temp_files": int(ev["temp_files"] or 0), "temp_bytes": temp_bytes},
+            f"{WORK_MEM_ADVICE} Without pg_stat_statements pgpulse cannot tell which statements wrote them, nor "
+            f"whether {MAINTENANCE_COMMANDS} (governed by maintenance_work_mem, not work_mem) did.")]
+    temp_bytes, count, top = spills(rows, maintenance=False)
+    if temp_bytes < limit:
         return []
-    data = {"work_mem": s.display, "temp_files": int(ev["temp_files"] or 0), "temp_bytes": temp_bytes}
-    if usage:
-        data["spilling_statements"] = spilling
+    data = {"work_mem": s.display, "temp_bytes": temp_bytes, "spilling_statements": count,
+            "biggest": named(top)}
+    maintenance_bytes, _, _ = spills(rows, maintenance=True)
+    note = ""
+    if maintenance_bytes:
+        data["maintenance_temp_bytes"] = maintenance_bytes
+        note = (f" {MAINTENANCE_COMMANDS} wrote another {fmt_bytes(maintenance_bytes)}: maintenance_work_mem governs "
+                "those, not work_mem (see its own finding).")
     return [Finding(
         "settings.work_mem", Severity.WARNING, "work_mem",
-        f"{fmt_bytes(temp_bytes)} of temporary files written with work_mem at its default ({s.display})",
-        data,
-        "Sorts and hashes larger than work_mem spill to disk. Find the statements writing temporary blocks "
-        "(pg_stat_statements temp_blks_written), give them more memory (SET LOCAL work_mem = '64MB' in their "
-        "transaction, or ALTER ROLE app SET work_mem) or an index that avoids the sort. work_mem applies per "
-        "sort per connection: raise it globally only with RAM to spare.",
-    )]
+        f"{plural(count, 'statement')} spilled {fmt_bytes(temp_bytes)} to temporary files with work_mem at its "
+        f"default ({s.display})",
+        data, f"{WORK_MEM_ADVICE} The biggest: {named(top)}.{note}")]
+
+
+WORK_MEM_ADVICE = ("Sorts and hashes larger than work_mem spill to disk. Give the spilling statements more memory "
+                   "(SET LOCAL work_mem = '64MB' in their transaction, or ALTER ROLE app SET work_mem) or an index "
+                   "that avoids the sort. work_mem applies per sort per connection: raise it globally only with "
+                   "RAM to spare.")
+
+
+@check("settings.maintenance_work_mem", "Index builds and vacuums spill to disk", "settings")
+def maintenance_work_mem(ctx: CheckContext) -> list[Finding]:
+    rows = temp_statements(ctx)
+    s = server_settings(ctx).get("maintenance_work_mem")
+    if not rows or s is None:
+        return []
+    temp_bytes, count, top = spills(rows, maintenance=True)
+    if temp_bytes < ctx.thresholds.temp_spill_mb * 1024 * 1024:
+        return []
+    return [Finding(
+        "settings.maintenance_work_mem", Severity.INFO, "maintenance_work_mem",
+        f"{plural(count, 'maintenance command')} spilled {fmt_bytes(temp_bytes)} to temporary files "
+        f"(maintenance_work_mem {s.display})",
+        {"maintenance_work_mem": s.display, "temp_bytes": temp_bytes, "spilling_statements": count,
+         "biggest": named(top)},
+        f"{MAINTENANCE_COMMANDS} sort in maintenance_work_mem, not work_mem: {named(top)}. Before a big index "
+        "build, SET maintenance_work_mem = '1GB' in that session (it is used by one command at a time, so it "
+        "can be far larger than work_mem); autovacuum uses autovacuum_work_mem when that is set.")]
 
 
 @check("settings.random_page_cost", "random_page_cost suits spinning disks", "settings")
@@ -71,7 +139,7 @@ def idle_in_transaction_timeout(ctx: CheckContext) -> list[Finding]:
         return []
     return [Finding(
         "settings.idle_in_transaction_timeout", Severity.WARNING, "idle_in_transaction_session_timeout",
-        f"{idle} session(s) idle in a transaction and no idle_in_transaction_session_timeout",
+        f"{plural(idle, 'session')} idle in a transaction and no idle_in_transaction_session_timeout",
         {"idle_in_transaction": idle, "timeout": s.display},
         "Sessions idle in a transaction hold locks and stop VACUUM from cleaning up. Set "
         "idle_in_transaction_session_timeout (e.g. ALTER DATABASE … SET idle_in_transaction_session_timeout "

@@ -3,14 +3,24 @@ estimated bloat, partitioning candidates. Each fix is built by lib.actions.build
 
 from __future__ import annotations
 
+import shlex
+
 from lib.actions import builders
 from lib.core import rows
 from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
-from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct, plural
 from lib.core.rows import capped, records, stamp
+from lib.core.sqlcompose import qualified, render
 from lib.storage import bloat, tables
+from lib.supabase.lints import tag_outside_supabase
 
 TABLES_PAGE = "See the Tables page for the rest."
+# Where a dead ratio's live rows come from (queries/table_health.sql, live_source).
+LIVE_SOURCES = {"counter": "live-row counter (pg_stat_user_tables)",
+                "catalog": "catalog estimate (pg_class.reltuples, + inserts − deletes since the statistics reset)"}
+CATALOG_LIVE_NOTE = ("The live-row counter restarted at a statistics reset (or crash recovery) and no VACUUM or "
+                     "ANALYZE has run since, so the live rows are the catalog's count from the last ANALYZE, "
+                     "plus the inserts and minus the deletes counted since: an estimate. ANALYZE makes it exact.")
 
 
 def more(ctx: CheckContext, check_id: str, severity: Severity, what: str):
@@ -33,14 +43,17 @@ def dead_tuples(ctx: CheckContext) -> list[Finding]:
             if (r["dead_ratio"] or 0) > t.dead_tuple_ratio and (r["n_dead_tup"] or 0) >= t.dead_tuples_min]
 
     def build(r: dict) -> Finding:
+        from_catalog = r["live_source"] == "catalog"
         return Finding(
             "tables.dead_tuples", Severity.WARNING, r["display"],
             f"{fmt_pct(r['dead_ratio'])} of {r['display']}'s rows are dead",
             {"dead_tuples": int(r["n_dead_tup"]), "live_tuples": int(r["n_live_tup"] or 0),
+             "live_rows_from": LIVE_SOURCES[r["live_source"]],
              "dead_ratio": round(r["dead_ratio"], 4), "last_vacuum": stamp(_latest(r, "vacuum")),
              "autovacuum": "on" if r["autovacuum_enabled"] else "off"},
             f"Over {fmt_pct(t.dead_tuple_ratio)} dead tuples: scans read them and the table grows. "
-            "VACUUM (ANALYZE) makes the space reusable and refreshes statistics; the guide runs it weekly.",
+            "VACUUM (ANALYZE) makes the space reusable and refreshes statistics; the guide runs it weekly."
+            + (f" {CATALOG_LIVE_NOTE}" if from_catalog else ""),
             builders.vacuum(r["schema"], r["name"], analyze=True))
 
     return capped(rows, t.max_findings_per_check, build,
@@ -86,9 +99,10 @@ def autovacuum_disabled(ctx: CheckContext) -> list[Finding]:
             "tables.autovacuum_disabled", Severity.WARNING, r["display"],
             f"Autovacuum is turned off for {r['display']}",
             {"dead_tuples": int(r["n_dead_tup"] or 0), "last_vacuum": stamp(_latest(r, "vacuum"))},
-            "Its dead tuples never go away by themselves. Vacuum it now, then turn autovacuum back on for it "
-            "(reset its autovacuum_enabled storage parameter) and tune its thresholds instead if it was too eager.",
-            builders.vacuum(r["schema"], r["name"], analyze=True))
+            "Its dead tuples never go away by themselves. Turn autovacuum back on for it (reset its "
+            "autovacuum_enabled storage parameter: the action below, undone from the Audit page) and tune its "
+            "thresholds instead if it was too eager; its dead tuples, if many, have their own VACUUM finding.",
+            builders.reset_autovacuum(r["schema"], r["name"]))
 
     return capped(rows, ctx.thresholds.max_findings_per_check, build,
                   more(ctx, "tables.autovacuum_disabled", Severity.WARNING, "tables with autovacuum off"))
@@ -139,7 +153,7 @@ def seq_scans(ctx: CheckContext) -> list[Finding]:
     def build(r: dict) -> Finding:
         return Finding(
             "tables.seq_scans", Severity.INFO, r["display"],
-            f"{r['display']}: {r['seq_scan']:,} sequential scans read {fmt_count(r['seq_tup_read'])} rows",
+            f"{r['display']}: {plural(r['seq_scan'], 'sequential scan')} read {fmt_count(r['seq_tup_read'])} rows",
             {"seq_scans": int(r["seq_scan"]), "rows_read": int(r["seq_tup_read"]),
              "rows_per_scan": int(r["rows_per_seq_scan"]), "index_scans": int(r["idx_scan"] or 0)},
             "Queries filter this table without an index they can use. Find them on the slow-query page "
@@ -158,21 +172,35 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
     frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(ctx.db, min_bytes))
     rows = records(bloat.bloated(frame, t.table_bloat_ratio, min_bytes))
 
+    repack = "pg_repack" in ctx.caps.extensions
+
     def build(r: dict) -> Finding:
         evidence = {"table_bytes": int(r["heap_bytes"]), "expected_bytes": int(r["expected_bytes"]),
                     "bloat_bytes": int(r["bloat_bytes"]), "bloat_ratio": round(r["bloat_ratio"], 4)}
-        return Finding(
+        return tag_outside_supabase(Finding(
             "tables.bloat", Severity.WARNING, r["display"],
             f"{r['display']} is about {fmt_pct(r['bloat_ratio'])} bloat ({fmt_bytes(r['bloat_bytes'])}, estimated)",
             {**evidence, **bloat.stale_evidence(r)},
             "Estimated from statistics (measure it exactly on the Tables page with pgstattuple)"
-            + bloat.stale_words(r) + ". VACUUM makes the "
-            "space reusable for new rows; giving it back to the system needs a rewrite (VACUUM FULL, which "
-            "locks the table, or pg_repack).",
-            builders.vacuum(r["schema"], r["name"], analyze=True))
+            + bloat.stale_words(r) + ". A plain VACUUM "
+            "only makes the space reusable inside the file; giving it back needs a rewrite. "
+            + (repack_advice(ctx, r) if repack else "")
+            + "VACUUM FULL rewrites it compactly, but holds an ACCESS EXCLUSIVE lock for the whole rewrite (every "
+            f"read and write of the table waits) and needs free disk about the table's size ({fmt_bytes(r['heap_bytes'])} "
+            "plus its indexes): run it in a quiet moment.",
+            builders.vacuum_full(r["schema"], r["name"])), "table_bloat", r["schema"])
 
     return capped(rows, t.max_findings_per_check, build,
                   more(ctx, "tables.bloat", Severity.WARNING, "bloated tables"))
+
+
+def repack_advice(ctx: CheckContext, r: dict) -> str:
+    """pg_repack rewrites a table with only brief locks; it is a client program, so this is a command to run."""
+    # pg_repack reads --table as a regclass: quoted as SQL (odd names included), then for the shell.
+    table = shlex.quote(render(qualified(r["schema"], r["name"])))
+    return (f"pg_repack is installed in this database: it rewrites the table with only brief locks, from a shell "
+            f"on a machine that reaches the database: `pg_repack --dbname={shlex.quote(ctx.caps.database)} "
+            f"--table={table}` (plus your connection options). ")
 
 
 @check("tables.partition_candidate", "Tables past the guide's partitioning size", "schema",

@@ -10,6 +10,7 @@ from lib.alerts import engine
 from lib.cli import UsageError
 from lib.cli.common import add_target_arguments, open_database
 from lib.core.config import ConfigError, load_settings
+from lib.core.fmt import plural
 from lib.core.store import open_store
 
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     for failure in result.failures:
         print(f"pgpulse: {failure.channel}: {failure.detail}", file=sys.stderr)
     firing = len(result.evaluation.breaches)
-    print(f"{firing} alert(s) firing, {len(result.notifications)} notification(s)"
+    print(f"{plural(firing, 'alert')} firing, {plural(len(result.notifications), 'notification')}"
           + (" planned (dry run)" if args.dry_run else ""))
     if result.failures or (result.evaluation.errors and not result.evaluation.evaluated):
         return 2

@@ -8,6 +8,7 @@ import json
 from lib.checks import run_checks
 from lib.cli.common import add_target_arguments, open_database
 from lib.core.findings import CheckContext, Severity
+from lib.core.fmt import evidence_text
 
 MARKS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "info", Severity.OK: " ok "}
 
@@ -46,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
             if finding.severity == Severity.OK and not args.all:
                 continue
             print(f"[{MARKS[finding.severity]}] {finding.check:<32} {finding.object}: {finding.title}")
+            if finding.evidence:
+                print(f"       {evidence_text(finding.evidence)}")
             if finding.severity >= Severity.WARNING and finding.recommendation:
                 print(f"       → {finding.recommendation}")
         for check_id, error in result.errors.items():

@@ -10,6 +10,7 @@ from lib.cli import UsageError
 from lib.cli.common import add_target_arguments, open_database
 from lib.core.config import load_settings
 from lib.core.findings import CheckContext, Severity
+from lib.core.fmt import plural
 from lib.core.store import open_store
 from lib.maintenance import progress, recommend, routine, runner
 from lib.maintenance.recommend import Recommendation
@@ -30,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="only findings of this check (an id or an id prefix; repeatable)")
     parser.add_argument("--object", metavar="NAME",
                         help="only actions on this object (schema.name or name); with --yes, a DROP INDEX "
-                        "runs only when --object names that index (the typed-name confirmation)")
+                        "runs only when --object names that index (the typed-name confirmation), and a VACUUM "
+                        "FULL only when it names that table")
     parser.add_argument("--weekly", action="store_true",
                         help="the weekly routine instead: VACUUM ANALYZE of the busiest tables, then the checks")
     parser.add_argument("--dry-run", action="store_true", help="print the SQL that would run; change nothing")
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         for rec in recs:
             _describe(rec)
         if args.dry_run:
-            print(f"-- dry run: {len(recs)} action(s) shown, nothing was run")
+            print(f"-- dry run: {plural(len(recs), 'action')} shown, nothing was run")
             return 0
         store = open_store(load_settings().store_url)
         try:
@@ -101,6 +103,10 @@ def _run_one(db, store, rec: Recommendation, args) -> str:
     if action.kind == "drop_index":
         typed = action.target_name if args.yes and args.object in (
             action.target_name, f"{action.target_schema}.{action.target_name}") else None
+    if action.kind == "vacuum_full" and args.yes and not (args.object and _matches(rec, args.object)):
+        print("  refused: VACUUM FULL blocks every read and write of the table for the whole rewrite; with --yes "
+              "it runs only when --object names that table")
+        return "refused"
     if not args.yes:
         question = (f"Type the index name to drop {action.target_schema}.{action.target_name}: "
                     if action.kind == "drop_index" else f"Run {action.sql}? [y/N] ")
@@ -144,6 +150,6 @@ def _watch(db, run: runner.ActionRun) -> None:
 def _weekly_checks(db) -> None:
     result = run_checks(CheckContext(db, db.thresholds))
     left = [f for f in result.findings if f.severity >= Severity.WARNING]
-    print(f"checks after the routine: {len(left)} finding(s) at warning or above")
+    print(f"checks after the routine: {plural(len(left), 'finding')} at warning or above")
     for finding in left:
         print(f"[{MARKS[finding.severity]}] {finding.check:<32} {finding.object}: {finding.title}")

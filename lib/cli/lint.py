@@ -11,6 +11,7 @@ import json
 import sys
 
 from lib.cli import UsageError
+from lib.core.fmt import plural
 from lib.sqltext.lint import SEVERITY_ORDER, LintFinding, lint
 
 
@@ -83,7 +84,7 @@ def run(args) -> int:
             print(_as_text(finding, text))
         for note in report.notes:
             print(f"note: {note}")
-        print(f"{len(report)} finding(s)")
+        print(plural(len(report), "finding"))
     threshold = SEVERITY_ORDER[args.fail_level]
     if args.fail and any(SEVERITY_ORDER.get(f.severity, 0) >= threshold for f in report):
         return 1

@@ -10,6 +10,7 @@ from pathlib import Path
 from lib.cli import UsageError
 from lib.cli.common import add_target_arguments
 from lib.core.config import ConfigError, DatabaseConfig, load_settings, strip_pooler_flag, validated
+from lib.core.fmt import fmt_bytes, fmt_pct
 from lib.history import history_key, present, read
 from lib.history.access import HistoryUnavailable, open_history
 from lib.history.periods import PeriodError, between, iso_week, last_full_week
@@ -100,6 +101,14 @@ def summary(review) -> list[str]:
                           f"{present.cause_line(s['cause'])}" for s in review.improvements]),
         ("Fastest growing tables", [f"+{present.value(g['growth_bytes'], 'bytes')} {g['table']}"
                                     for g in review.growing_tables]),
+        ("New bloat and unused indexes",
+         [f"{b['table']}: {fmt_pct(b['dead_ratio'])} dead tuples ({b['dead_tuples']:,})" for b in review.new_bloat]
+         + [f"{i['index']}: {i['why']} ({fmt_bytes(i['size_bytes'])})" for i in review.new_unused_indexes]
+         or ["none"]),
+        (f"Findings: {len(review.findings_opened)} opened, {len(review.findings_resolved)} resolved",
+         [f"opened    {f['title']} ({present.when(f['opened_at'])})" for f in review.findings_opened]
+         + [f"resolved  {f['title']} ({present.when(f['resolved_at'])})" for f in review.findings_resolved]
+         or ["no change"]),
         ("Actions taken", [present.action_line(a) for a in review.actions])]
     for title, items in sections:
         if items:

@@ -40,6 +40,7 @@ class Capabilities:
     available: frozenset = frozenset()
     pgss_error: str | None = None  # why pg_stat_statements could not be read, when it could not
     pgss_hidden_texts: int = 0  # statements whose text this role may not see
+    supabase: bool = False  # a Supabase project: supabase_admin role + auth and storage schemas
 
     @property
     def major(self) -> int:
@@ -141,6 +142,7 @@ class Capabilities:
             "pgstattuple": self.pgstattuple,
             "pg_buffercache": self.pg_buffercache,
             "max_connections": self.max_connections,
+            "Supabase project": self.supabase,
         }
 
 
@@ -162,6 +164,7 @@ def detect(db) -> Capabilities:
             compute_query_id=row["compute_query_id"], track_io_timing=row["track_io_timing"] == "on",
             max_connections=row["max_connections"], reserved_connections=row["reserved_connections"],
             extensions=row["extensions"] or {}, available=frozenset(row["available"] or []),
+            supabase=bool(row["supabase"]),
         )
         if caps.pgss_schema and caps.pgss_loaded and caps.supported and not caps.pgss_update_needed:
             try:

@@ -46,7 +46,7 @@ class Thresholds:
     dead_tuple_ratio: float = 0.20
     unused_index_min_stats_age_days: float = 7.0
     unused_index_min_size_mb: float = 0.0
-    plan_limit_mb: float = 400.0
+    plan_limit_mb: float = 0.0  # 0: no plan limit (lib.live.overview.plan_limit says which applies)
     database_size_ratio: float = 0.80
     max_active_connections: int = 50
     connections_ratio: float = 0.80

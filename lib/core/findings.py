@@ -51,6 +51,7 @@ class Action:
     target_schema: str = ""  # the object acted on, unquoted, for locking, verifying and auditing
     target_name: str = ""
     backend_start: str = ""  # cancel/terminate: when the session seen started (ISO); a reused pid is refused
+    target_detail: str = ""  # alter_policy: the policy's name; function_search_path: the argument types
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     recommendation: str = ""
     action: Action | None = None
+    supabase_lint: str | None = None  # the Supabase database linter's lint this answers (lib/supabase/lints.py)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -5,7 +5,7 @@ whose version number is at least NNNNNN (e.g. `_post_170000` for PostgreSQL 17 a
 picks the variant with the highest minimum version that the server meets, so no caller writes version
 ladders. Files use psycopg's `%(name)s` parameters (so a literal percent is `%%`) and `{pgss}` for the
 schema of pg_stat_statements, composed through psycopg.sql (so a literal brace is `{{` or `}}`);
-likewise `{pg_buffercache}` and `{pgstattuple}` for those extensions' schemas.
+likewise `{pg_buffercache}`, `{pgstattuple}` and `{hypopg}` for those extensions' schemas.
 
 A file may embed another as a subquery: `FROM {query:pgss_rows} s` puts that file's variant for the
 same server there, in parentheses. Differences between versions then live in one small file (the
@@ -28,7 +28,7 @@ INCLUDE = re.compile(r"\{query:([a-z0-9_]+)\}")
 VARIANT = re.compile(r"^(?P<name>[a-z0-9_]+?)(?:_post_(?P<version>\d{6}))?\.sql$")
 
 # Extensions whose schema a query file may name as {extension} (besides {pgss}).
-EXTENSIONS = ("pg_buffercache", "pgstattuple")
+EXTENSIONS = ("pg_buffercache", "pgstattuple", "hypopg")
 
 # Marks the app's own statements so its slow-query lists can leave them out.
 TAG = "/* pgpulse */ "

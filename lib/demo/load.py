@@ -13,8 +13,12 @@ from pathlib import Path
 
 import psycopg
 
-SCHEMA_VERSION = 1
+from lib.supabase import shape
+
+SCHEMA_VERSION = 3  # 2: the demo is a Supabase-shaped project (supabase.sql); 3: its RLS problems (rls.sql)
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+SUPABASE_FILE = Path(__file__).with_name("supabase.sql")
+RLS_FILE = Path(__file__).with_name("rls.sql")
 LOAD_APPLICATION_NAME = "pgpulse-demo-load"
 
 Progress = Callable[[float, str], None]
@@ -71,7 +75,8 @@ def load_schema(conninfo: str, progress: Progress = no_progress, *, force: bool 
             conn.execute("SET pg_stat_statements.track = 'none'")
         except psycopg.errors.InsufficientPrivilege:
             pass  # tracked then; harmless
-        steps = schema_steps()
+        steps = [*schema_steps(), Step(1, "shaping it like a Supabase project", shape.SHAPE_SQL.read_text()),
+                 *schema_steps(SUPABASE_FILE.read_text()), *schema_steps(RLS_FILE.read_text())]
         total = sum(s.weight for s in steps)
         done = 0
         for step in steps:

@@ -19,6 +19,26 @@ class Planted:
     statements: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class MissingIndex:
+    """An index the index advisor must recommend: its table, key columns (as PostgreSQL prints them),
+    partial predicate, and the workload statement it serves (regex, as for Planted.statements)."""
+
+    kind: str
+    table: str
+    keys: tuple[str, ...]
+    where: str | None
+    statement: str
+
+
+MISSING_INDEXES = (
+    MissingIndex("composite equality + range", "public.leads", ("source", "updated_at"), None,
+                 r"^SELECT id, name, status FROM leads WHERE source = \$1 AND updated_at >= \$2$"),
+    MissingIndex("expression", "public.clients", ("lower(email)",), None, r"WHERE LOWER\(email\) = LOWER\(\$1\)"),
+    MissingIndex("partial", "public.clients", ("account_manager", "updated_at"), "deleted_at IS NULL",
+                 r"WHERE account_manager = \$1 AND deleted_at IS NULL ORDER BY updated_at DESC LIMIT \$2$"),
+)
+
 _ALL = [
     Planted(
         "n_plus_one",
@@ -185,6 +205,16 @@ _ALL = [
         ("public.audit_log",),
     ),
     Planted(
+        "missing_indexes",
+        "Lookups no index serves: leads of a source updated lately (a composite index), clients by "
+        "LOWER(email) (an expression index) and a manager's live clients (a partial index WHERE deleted_at "
+        "IS NULL): see MISSING_INDEXES, the index advisor's answer key.",
+        "Index the columns of frequent filters: equality columns first, then the range; a functional index "
+        "for functions on columns; partial indexes for soft deletes.",
+        ("public.leads.source", "public.leads.updated_at", "public.clients.account_manager"),
+        tuple(m.statement for m in MISSING_INDEXES),
+    ),
+    Planted(
         "soft_delete_index_not_partial",
         "clients uses soft deletes (deleted_at), but its hot index clients_created_at_idx, used by the "
         "list query with deleted_at IS NULL, is not partial.",
@@ -195,6 +225,7 @@ _ALL = [
 
 PLANTED: dict[str, Planted] = {p.id: p for p in _ALL}
 
+
 # Ordinary traffic behind the guide's performance targets (target -> statement regex).
 TARGET_STATEMENTS: dict[str, str] = {
     "pk_select": r"^SELECT id, name, email, status FROM clients WHERE id = \$1$",
@@ -204,4 +235,33 @@ TARGET_STATEMENTS: dict[str, str] = {
     "batch_insert_100": r"^INSERT INTO payments \(invoice_id, amount, method, provider_ref\) SELECT \* FROM unnest",
     "small_table_full_scan": r"^SELECT queue, status, count\(\*\) FROM dead_letter_queue GROUP BY",
     "dashboard_load": r"^SELECT day, leads, converted, invoices, invoiced_cents FROM dashboard_stats",
+}
+
+# Supabase's database linter on the demo (lib/demo/supabase.sql): lint -> objects it reports, as pgpulse
+# writes them. Supabase's performance lints are answered by the problems above (unused and duplicate
+# indexes, foreign keys without an index, audit_log without a primary key).
+SUPABASE_LINTS: dict[str, tuple[str, ...]] = {
+    "rls_disabled_in_public": ("public.dead_letter_queue", "public.profiles", "public.user_secrets"),
+    "sensitive_columns_exposed": ("public.user_secrets",),
+    "policy_exists_rls_disabled": ("public.notes",),
+    "rls_enabled_no_policy": ("public.job_handlers",),
+    "security_definer_view": ("public.client_overview", "public.user_directory"),
+    "auth_users_exposed": ("public.user_directory",),
+    "function_search_path_mutable": ("public.invoice_total(client uuid)",),
+    "extension_in_public": ("public.pg_stat_statements", "public.pgstattuple", "public.pg_buffercache"),
+    "materialized_view_in_api": ("public.dashboard_stats",),
+    "foreign_table_in_api": ("public.legacy_contacts",),
+    "unsupported_reg_types": ("public.job_handlers.handler",),
+    "fkey_to_auth_unique": ("public.sms_optins_phone_fkey",),
+    "extension_versions_outdated": ("extensions.citext",),
+    "anon_security_definer_function_executable": ("public.delete_client(client uuid)",),
+    "authenticated_security_definer_function_executable": ("public.delete_client(client uuid)",
+                                                           "public.my_invoices()"),
+    "unused_index": ("public.leads_utm_campaign_idx",),
+    "duplicate_index": ("public.invoices_client_id_idx",),
+    "no_primary_key": ("public.audit_log",),
+    # lib/demo/rls.sql: todos' SELECT policy calls auth.uid() per row on an unindexed user_id (the RLS page's
+    # measured fix); shared_lists has two permissive SELECT policies for authenticated
+    "auth_rls_initplan": ("public.todos",),
+    "multiple_permissive_policies": ("public.shared_lists",),
 }

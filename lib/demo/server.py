@@ -73,11 +73,14 @@ def ensure_demo(progress: Progress | None = None) -> str:
         if not srv.is_running() and not port_is_free(srv.port):
             srv.port = free_port()  # someone else took our port since the last run
         write_state(port=srv.port)
-        progress(0.02, "Starting the embedded PostgreSQL 18")
+        started = not srv.is_running()
+        if started:  # said only when it really starts: a running demo is simply used
+            progress(0.02, "Starting the embedded PostgreSQL 18")
         srv.ensure_started()
         create_database(srv)
         target = url(srv.port)
-        if not read_state().get("loaded"):
+        built = not read_state().get("loaded")
+        if built:
             from lib.demo import content
 
             content.load_schema(target, lambda f, t: progress(0.05 + 0.6 * f, t))
@@ -88,7 +91,8 @@ def ensure_demo(progress: Progress | None = None) -> str:
 
             record_demo_history(target, lambda f, t: progress(0.85 + 0.15 * f, t))
             write_state(loaded=True)
-        progress(1.0, "Demo database ready")
+        if started or built:
+            progress(1.0, "Demo database ready")
         return target
 
 

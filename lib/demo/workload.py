@@ -11,6 +11,7 @@ import hashlib
 import random
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -83,6 +84,13 @@ INVOICES_OF_CLIENT = "SELECT id, number, amount_cents, status FROM invoices WHER
 CLIENT_BY_EMAIL = "SELECT id, name, status FROM clients WHERE LOWER(email) = LOWER(%s)"
 LEAD_BY_EMAIL = "SELECT id, name, status FROM leads WHERE email = %s"
 PAYMENTS_OF_INVOICE = "SELECT id, amount, paid_at FROM payments WHERE invoice_id = %s"
+# Missing indexes the index advisor should find (planted.MISSING_INDEXES): a composite equality + range,
+# and a partial one for a soft-delete table's live rows (with CLIENT_BY_EMAIL's lower(email) expression).
+RECENT_LEADS_OF_SOURCE = "SELECT id, name, status FROM leads WHERE source = %s AND updated_at >= %s"
+MANAGER_CLIENTS = (
+    "SELECT id, name, email FROM clients WHERE account_manager = %s AND deleted_at IS NULL"
+    " ORDER BY updated_at DESC LIMIT 20"
+)
 CLIENTS_WITH_LEAD_COUNTS = """
 SELECT c.id, c.name,
        (SELECT count(*) FROM leads l WHERE l.converted_client_id = c.id) AS converted_leads,
@@ -204,6 +212,10 @@ class _Traffic:
         self.repeat(10, PAYMENTS_OF_INVOICE, self.invoice_id)
         self.repeat(10, INVOICE_HAS_PAYMENTS, self.invoice_id)
         self.repeat(30, CLIENT_HAS_OVERDUE, self.client_id)
+        self.repeat(20, RECENT_LEADS_OF_SOURCE, lambda: (self.rng.choice(["web", "ads", "referral", "event"]),
+                                                         datetime.now(UTC) - timedelta(days=self.rng.randint(1, 7))))
+        managers = ["maria", "joao", "lena", "omar", "yuki"]
+        self.repeat(20, MANAGER_CLIENTS, lambda: (f"{self.rng.choice(managers)}@ourcrm.example",))
 
     def anti_patterns(self) -> None:
         self.repeat(3, CLIENTS_WITH_LEAD_COUNTS)

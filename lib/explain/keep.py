@@ -28,6 +28,12 @@ class KeptPlan:
     options: dict
     execution_ms: float | None
     document: list[dict]
+    number: int = 0  # its place among its database's kept plans, oldest first, from 1: what the user sees
+
+    @property
+    def params(self) -> list | None:
+        """The $n values it ran with (None when it had none or was pasted)."""
+        return self.options.get("params") or None
 
     def plan(self) -> Plan:
         return build_plan(self.document[0])
@@ -36,19 +42,21 @@ class KeptPlan:
     def title(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.at))
         took = f" · {self.execution_ms:,.1f} ms" if self.execution_ms is not None else ""
-        return f"#{self.id} {self.label} ({when}{took})"
+        return f"#{self.number} {self.label} ({when}{took})"
 
 
 def keep(store: Store, database: str, label: str, document: list[dict], sql: str | None = None,
-         source: str = "explain", options: dict | None = None, at: float | None = None) -> int:
-    """Store a plan; returns its id."""
+         source: str = "explain", options: dict | None = None, at: float | None = None,
+         params: list | tuple | None = None) -> int:
+    """Store a plan (with the $n values it ran with, inside its options); returns its id."""
+    options = {**(options or {}), **({"params": list(params)} if params else {})}
     label = (label or "").strip()[:MAX_LABEL] or "plan"
     execution = document[0].get("Execution Time")
     rows = store.query(
         "INSERT INTO kept_plans (at, database, label, sql, source, options, execution_ms, plan_json) "
         "VALUES (:at, :database, :label, :sql, :source, :options, :execution_ms, :plan_json) RETURNING id",
         {"at": time.time() if at is None else at, "database": database, "label": label, "sql": sql,
-         "source": source, "options": json.dumps(options or {}),
+         "source": source, "options": json.dumps(options),
          "execution_ms": float(execution) if execution is not None else None,
          "plan_json": json.dumps(document)})  # fmt: skip
     return int(rows[0]["id"])
@@ -57,14 +65,30 @@ def keep(store: Store, database: str, label: str, document: list[dict], sql: str
 def kept(store: Store, database: str | None = None, limit: int = 200) -> list[KeptPlan]:
     """Newest first; all databases when `database` is None."""
     where = "" if database is None else "WHERE database = :database "
-    rows = store.query("SELECT * FROM kept_plans " + where + "ORDER BY at DESC, id DESC LIMIT :limit",
+    rows = store.query("SELECT *, row_number() OVER (PARTITION BY database ORDER BY at, id) AS number "
+                       "FROM kept_plans " + where + "ORDER BY at DESC, id DESC LIMIT :limit",
                        {"database": database, "limit": limit})
     return [_row(r) for r in rows]
 
 
+def number_of(store: Store, plan_id: int) -> int:
+    """The number the user sees for a kept plan (1 for its database's oldest)."""
+    rows = store.query("SELECT count(*) AS n FROM kept_plans k JOIN kept_plans mine ON mine.id = :id "
+                       "AND k.database = mine.database AND (k.at < mine.at OR (k.at = mine.at AND k.id <= mine.id))",
+                       {"id": plan_id})
+    return int(rows[0]["n"])
+
+
+def run_difference(before: KeptPlan, after: KeptPlan) -> str | None:
+    """Why a speed-up between two kept plans may not be like for like, in two words, or None."""
+    if (before.params or []) != (after.params or []):
+        return "different parameters"
+    return None
+
+
 def get(store: Store, plan_id: int) -> KeptPlan | None:
     rows = store.query("SELECT * FROM kept_plans WHERE id = :id", {"id": plan_id})
-    return _row(rows[0]) if rows else None
+    return _row({**rows[0], "number": number_of(store, plan_id)}) if rows else None
 
 
 def forget(store: Store, plan_id: int) -> None:
@@ -73,4 +97,5 @@ def forget(store: Store, plan_id: int) -> None:
 
 def _row(r: dict) -> KeptPlan:
     return KeptPlan(int(r["id"]), float(r["at"]), r["database"], r["label"], r["sql"], r["source"],
-                    json.loads(r["options"] or "{}"), r["execution_ms"], json.loads(r["plan_json"]))
+                    json.loads(r["options"] or "{}"), r["execution_ms"], json.loads(r["plan_json"]),
+                    int(r.get("number") or 0))

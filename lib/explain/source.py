@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lib.core.db import Database
+from lib.plan.filters import quote_ident
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,10 @@ def statement_text(db: Database, queryid: int) -> StatementSource | None:
     if row is None:
         return None
     return StatementSource(queryid, row["query"], int(row["calls"]), float(row["mean_exec_ms"]))
+
+
+def table_schema(db: Database, table: str, schema: str | None = None) -> str | None:
+    """The schema of a table a plan names (its own when printed), or None when no such table is visible."""
+    relation = f"{quote_ident(schema)}.{quote_ident(table)}" if schema else quote_ident(table)
+    row = db.one("explain_table_schema", {"relation": relation})
+    return row["schema"] if row else None

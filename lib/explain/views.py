@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from lib.core.fmt import fmt_ms
 from lib.plan import Diagnostic, Plan
 from lib.plan.compare import Comparison
 from lib.plan.model import Node
@@ -69,6 +70,7 @@ def node_frame(plan: Plan, diagnostics: list[Diagnostic]) -> pd.DataFrame:
             "factor": n.estimate_factor, "removed by filter": n.rows_removed_by_filter or None,
             **{label: n.exclusive_buffers.get(key, 0.0) for key, label in BUFFER_COLUMNS.items()},
             "I/O ms": n.exclusive_io_ms, "findings": ", ".join(d.rule for d in notes.get(n.index, [])),
+            "notes": " ".join(n.notes),
             "depth": n.depth, "parent": n.parent,
         }  # fmt: skip
         rows.append(row)
@@ -177,9 +179,17 @@ def _short(node: Node) -> str:
 
 # -- comparison ----------------------------------------------------------------------------------------
 def changes_frame(cmp: Comparison) -> pd.DataFrame:
+    """Node by node, as text: a node without a relation (or on one side only) shows nothing, not None."""
     order = {"scan-changed": 0, "removed": 1, "added": 2, "same": 3}
-    rows = [{"change": c.kind, "before": c.before_label, "after": c.after_label, "relation": c.relation,
-             "own before": c.before_ms, "own after": c.after_ms, "#before": c.before, "#after": c.after}
+
+    def amount(value: float | None) -> str:
+        if value is None:
+            return ""
+        return fmt_ms(value) if cmp.metric == "ms" else f"cost {value:,.0f}"
+
+    rows = [{"change": c.kind, "before": c.before_label or "", "after": c.after_label or "",
+             "relation": c.relation or "", "own before": amount(c.before_ms), "own after": amount(c.after_ms),
+             "#before": "" if c.before is None else f"#{c.before}", "#after": "" if c.after is None else f"#{c.after}"}
             for c in sorted(cmp.changes, key=lambda c: order.get(c.kind, 9))]  # fmt: skip
     return pd.DataFrame(rows, columns=["change", "before", "after", "relation", "own before", "own after",
                                        "#before", "#after"])

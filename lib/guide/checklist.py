@@ -85,6 +85,14 @@ def _unused_indexes(ctx: Context) -> tuple[str, str]:
     return score_from_findings(ITEMS_BY_TEXT["Remove indexes that are never used"], ctx)
 
 
+def _database_size(ctx: Context) -> tuple[str, str]:
+    mine = [f for f in ctx.run.findings if f.check == "database.size"]
+    if mine and all("limit_bytes" not in f.evidence for f in mine):
+        return UNMEASURABLE, ("no plan limit applies to this database: set plan_limit_mb (its [connections.<name>] "
+                              "section or [pgpulse.thresholds]) to measure it")
+    return score_from_findings(ITEMS_BY_TEXT["Database size under 80% of the plan"], ctx)
+
+
 def _pooler(ctx: Context) -> tuple[str, str]:
     if ctx.config.pooler:
         return PASS, "pgpulse itself connects through a transaction pooler"
@@ -150,7 +158,8 @@ ITEMS = [
     Item("Maintenance", "Transaction ID age far from wraparound", ("tables.xid_age",), TABLES),
     Item("Monitoring", "pg_stat_statements is enabled", page=ABOUT, measure=_pgss),
     Item("Monitoring", "track_io_timing is on", page=ABOUT, measure=_io_timing),
-    Item("Monitoring", "Database size under 80% of the plan", ("database.size",), OVERVIEW),
+    Item("Monitoring", "Database size under 80% of the plan", ("database.size",), OVERVIEW, info_counts=False,
+         measure=_database_size),
     Item("Monitoring", "Slow statements are logged, and pg_stat_statements keeps them all",
          ("settings.slow_query_logging", "settings.pg_stat_statements_max"), SETTINGS),
     Item("Monitoring", "Alerts on size, slow queries and connections",

@@ -12,6 +12,26 @@ from lib.history.retention import DAY, HOUR, bucket_end
 
 CURRENT, PREVIOUS, ACTION = "#2563eb", "#9ca3af", "#dc2626"
 FONT = {"size": 11}
+GAP_FACTOR = 2.5  # a time between two points this many times the usual interval is a gap: the line breaks
+
+
+def with_gaps(rows: list[dict], keys: tuple[str, ...], interval: float | None = None,
+              factor: float = GAP_FACTOR) -> list[dict]:
+    """`rows` (sorted by "at") with a row of Nones wherever no snapshot was taken for more than `factor` times
+    the usual interval (the median one, unless given), so a line stops there instead of drawing a straight,
+    gradual-looking change across time nothing was measured."""
+    if len(rows) < 2:
+        return list(rows)
+    steps = sorted(b["at"] - a["at"] for a, b in zip(rows, rows[1:], strict=False) if b["at"] > a["at"])
+    usual = interval or (steps[len(steps) // 2] if steps else 0)
+    if not usual:
+        return list(rows)
+    out = [rows[0]]
+    for before, row in zip(rows, rows[1:], strict=False):
+        if row["at"] - before["at"] > factor * usual:
+            out.append({**{k: None for k in keys}, "at": before["at"] + usual})
+        out.append(row)
+    return out
 
 
 def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
@@ -41,7 +61,8 @@ def database_size(sizes: list[dict], start: float | None = None, height: int = 2
                   title: str = "Database size") -> go.Figure:
     """Database size over time; a dotted line where the chosen period starts."""
     fig = go.Figure()
-    fig.add_scatter(x=[_dt(s["at"]) for s in sizes], y=[s["size_bytes"] / 1024**2 for s in sizes], mode="lines",
+    sizes = with_gaps(sizes, ("size_bytes",))
+    fig.add_scatter(x=[_dt(s["at"]) for s in sizes], y=[_mb(s["size_bytes"]) for s in sizes], mode="lines",
                     line={"color": CURRENT, "shape": "hv"}, name="size",
                     hovertemplate="%{x|%a %d %b %H:%M}: %{y:.1f} MB<extra></extra>", showlegend=False)
     if start is not None:
@@ -85,17 +106,18 @@ def bucketed(series: list[dict], size: int) -> list[dict]:
 def query_history(series: list[dict], actions: list[dict], height: int = 420) -> go.Figure:
     """Calls, mean and total time of one statement over time, with maintenance actions as red lines."""
     size = bucket_size(series[0]["at"], series[-1]["at"]) if series else HOUR
-    rows = bucketed(series, size)
+    rows = with_gaps(bucketed(series, size), ("calls", "total_exec_ms", "mean_exec_ms"), interval=size)
     unit = {300: "5 min", HOUR: "hour", DAY: "day"}[size]
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=(f"Calls per {unit}", "Mean time (ms)", f"Total time per {unit} (s)"))
     x = [_dt(r["at"] - size) for r in rows]  # a bucket is drawn at its start
     fig.add_bar(x=x, y=[r["calls"] for r in rows], marker_color=PREVIOUS, row=1, col=1, showlegend=False,
                 hovertemplate="%{x|%a %d %b %H:%M}: %{y:,} calls<extra></extra>")
-    fig.add_scatter(x=x, y=[r["mean_exec_ms"] for r in rows], mode="lines+markers", connectgaps=True,
+    fig.add_scatter(x=x, y=[r["mean_exec_ms"] for r in rows], mode="lines+markers", connectgaps=False,
                     line={"color": CURRENT}, marker={"size": 4}, row=2, col=1, showlegend=False,
                     hovertemplate="%{x|%a %d %b %H:%M}: %{y:.2f} ms<extra></extra>")
-    fig.add_bar(x=x, y=[r["total_exec_ms"] / 1000 for r in rows], marker_color=CURRENT, row=3, col=1,
+    fig.add_bar(x=x, y=[None if r["total_exec_ms"] is None else r["total_exec_ms"] / 1000 for r in rows],
+                marker_color=CURRENT, row=3, col=1,
                 showlegend=False, hovertemplate="%{x|%a %d %b %H:%M}: %{y:.2f} s<extra></extra>")
     for a in actions:
         fig.add_vline(x=_dt(a["at"]).timestamp() * 1000, line_color=ACTION, line_dash="dash", line_width=1.5)
@@ -108,11 +130,16 @@ def table_growth(rows: list[dict], height: int = 260) -> go.Figure:
     """Size over time of some tables: rows of (table, at, size_bytes)."""
     fig = go.Figure()
     for table in dict.fromkeys(r["table"] for r in rows):
-        mine = [r for r in rows if r["table"] == table]
-        fig.add_scatter(x=[_dt(r["at"]) for r in mine], y=[r["size_bytes"] / 1024**2 for r in mine], name=table,
+        mine = with_gaps([r for r in rows if r["table"] == table], ("size_bytes",))
+        fig.add_scatter(x=[_dt(r["at"]) for r in mine], y=[_mb(r["size_bytes"]) for r in mine], name=table,
                         mode="lines", line={"shape": "hv"}, hovertemplate="%{y:.1f} MB<extra>" + table + "</extra>")
     fig.update_yaxes(ticksuffix=" MB")
     return _layout(fig, height, title={"text": "Table size", "font": FONT, "x": 0})
+
+
+def _mb(size: float | None) -> float | None:
+    """Bytes in MB as PostgreSQL counts them (1024² bytes, pg_size_pretty's "MB")."""
+    return None if size is None else size / 1024**2
 
 
 def _dt(at: float) -> datetime:

@@ -119,3 +119,40 @@ def recreate_action(row: dict[str, Any]) -> Action:
 
 def figures(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return json.loads(row["before_json"] or "{}"), json.loads(row["after_json"] or "{}")
+
+
+UNDOABLE = ("alter_policy", "enable_rls", "disable_rls", "function_search_path", "reset_autovacuum")
+
+
+def undo_action(kind: str, schema: str, name: str, before: dict[str, Any]) -> Action | None:
+    """The action that puts back what a done action changed, from its figures before (audited), or None:
+    a policy's old expressions, row-level security switched back, a function's search_path as it was,
+    autovacuum switched off again where the table had it off (nothing to put back when it was not set)."""
+    if kind == "alter_policy" and before.get("policy") and before.get("exists") is not False:
+        if before.get("using") is None and before.get("with_check") is None:
+            return None
+        return builders.alter_policy(schema, name, before["policy"], before.get("using"), before.get("with_check"))
+    if kind in ("enable_rls", "disable_rls"):
+        return builders.enable_rls(schema, name, enable=kind == "disable_rls")
+    if kind == "function_search_path" and "arguments" in before:
+        return builders.function_search_path(schema, name, before["arguments"], _path(before.get("search_path")))
+    if kind == "reset_autovacuum":
+        was_off = str(before.get("autovacuum_enabled", "")).lower() in ("false", "off", "no", "0", "f", "n")
+        return builders.disable_autovacuum(schema, name) if was_off else None
+    return None
+
+
+def undo_of_entry(row: dict[str, Any]) -> Action | None:
+    """The undo of an audit log row, when it was done and can be undone."""
+    if row["action"] not in UNDOABLE or row["outcome"] != "done":
+        return None
+    return undo_action(row["action"], row["target_schema"], row["target_name"], figures(row)[0])
+
+
+def _path(value: str | None) -> str | None:
+    """A search_path as pg_proc.proconfig holds it ('"", public', '""') -> the builder's comma list."""
+    if value is None:
+        return None
+    names = [part.strip() for part in value.split(",")]
+    names = [n[1:-1].replace('""', '"') if len(n) >= 2 and n[0] == n[-1] == '"' else n for n in names]
+    return ", ".join(n for n in names if n)

@@ -12,13 +12,33 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from lib.core.fmt import fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
+from lib.core.fmt import evidence_label, fmt_bytes, fmt_count, fmt_evidence, fmt_ms, fmt_pct
 from lib.maintenance.precheck import INDEX_KINDS, TABLE_KINDS, Resolved
 from lib.maintenance.reader import Reader
+from lib.maintenance.target import OPTION_KINDS
 
 
 def capture(reader: Reader, resolved: Resolved) -> dict[str, Any]:
     kind, target = resolved.target.kind, resolved.target
+    if kind == "alter_policy":
+        row = reader.one("maint_policy", {"oid": resolved.table["oid"], "name": target.detail})
+        if row is None:
+            return {"exists": False, "policy": target.detail}
+        return {"policy": target.detail, "using": row["using_expr"], "with_check": row["check_expr"]}
+    if kind in ("enable_rls", "disable_rls"):
+        row = reader.one("maint_rls_state", {"oid": resolved.table["oid"]}) or {}
+        return plain({"row_level_security": row.get("rls_enabled"), "policies": row.get("policies")})
+    if kind == "function_search_path":
+        row = reader.one("maint_function", {"signature": target.signature})
+        if row is None:
+            return {"exists": False}
+        return {"arguments": row["arguments"], "search_path": row["search_path"]}
+    if kind in OPTION_KINDS:
+        row = reader.one("maint_table_figures", {"oid": resolved.table["oid"]}) or {}
+        option = row.get("autovacuum_enabled_option")
+        return plain({"autovacuum_enabled": "not set (server setting)" if option is None else option,
+                       "dead_tuples": row.get("n_dead_tup"),
+                       "last_autovacuum": row.get("last_autovacuum")})
     if kind in TABLE_KINDS:
         row = reader.one("maint_table_figures", {"oid": resolved.table["oid"]}) or {}
         live, dead = row.get("n_live_tup") or 0, row.get("n_dead_tup") or 0
@@ -61,6 +81,11 @@ def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
             text += f"; rows changed since analyze {fmt_count(before.get('changes_since_analyze'))} → " \
                     f"{fmt_count(after.get('changes_since_analyze'))}"
         return text + "."
+    if kind in OPTION_KINDS:
+        return f"autovacuum_enabled: {before.get('autovacuum_enabled')} → {after.get('autovacuum_enabled')}."
+    if kind == "vacuum_full":
+        return (f"Table size {fmt_bytes(before.get('table_bytes'))} → {fmt_bytes(after.get('table_bytes'))}; "
+                f"dead tuples {fmt_count(before.get('dead_tuples'))} → {fmt_count(after.get('dead_tuples'))}.")
     if kind == "analyze":
         return (f"Rows changed since the last analyze {fmt_count(before.get('changes_since_analyze'))} → "
                 f"{fmt_count(after.get('changes_since_analyze'))}.")
@@ -79,6 +104,16 @@ def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
         return f"Refreshed: {fmt_bytes(before.get('size_bytes'))} → {fmt_bytes(after.get('size_bytes'))}."
     if kind == "reset_statements":
         return f"Statements tracked {fmt_count(before.get('statements'))} → {fmt_count(after.get('statements'))}."
+    if kind == "alter_policy":
+        if after.get("exists") is False:
+            return "The policy no longer exists."
+        return f"Policy changed: USING {after.get('using') or '–'}; WITH CHECK {after.get('with_check') or '–'}."
+    if kind in ("enable_rls", "disable_rls"):
+        state = "on" if after.get("row_level_security") else "off"
+        return f"Row-level security is {state}; the table has {fmt_count(after.get('policies'))} policies."
+    if kind == "function_search_path":
+        return f"search_path of the function: {before.get('search_path') or 'not set'} → " \
+               f"{after.get('search_path') or 'not set'}."
     if not after.get("exists"):
         return "The session has ended."
     state = after.get("state") or "in an unknown state"
@@ -101,6 +136,19 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
             text += f" Also refreshes the planner statistics ({fmt_count(before.get('changes_since_analyze'))} " \
                     "rows changed since the last analyze)."
         return text
+    if kind == "reset_autovacuum":
+        return (f"Removes {resolved.table_display}'s autovacuum_enabled = {before.get('autovacuum_enabled')} storage "
+                f"parameter, so autovacuum looks after it again under the server's settings (it has "
+                f"{fmt_count(before.get('dead_tuples'))} dead tuples now). Undo from the Audit page sets it back "
+                "to false.")
+    if kind == "disable_autovacuum":
+        return (f"Sets autovacuum_enabled = false on {resolved.table_display} again, as it was: autovacuum stops "
+                "vacuuming and analyzing it (an anti-wraparound vacuum still runs when needed).")
+    if kind == "vacuum_full":
+        return (f"Rewrites {resolved.table_display} ({fmt_bytes(before.get('table_bytes'))} now) and its indexes into "
+                "new, compact files and gives the old ones back to the system; then refreshes its statistics. "
+                "Every read and write of the table waits until it ends, and it needs free disk about the size "
+                "of the table and its indexes while both copies exist.")
     if kind == "analyze":
         return (f"Refreshes the planner statistics from a sample of rows; "
                 f"{fmt_count(before.get('changes_since_analyze'))} rows changed since the last analyze.")
@@ -120,6 +168,20 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
     if kind == "refresh_matview":
         blocking = "reads go on" if resolved.target.concurrently else "every read of it waits"
         return f"Recomputes the view ({fmt_bytes(before.get('size_bytes'))} now) from its query; {blocking}."
+    if kind == "alter_policy":
+        return ("Replaces the policy's expressions with the ones shown: each session function is called once "
+                "per statement (an InitPlan) instead of once per row. The rows each user may read or change do "
+                "not change. The audit log keeps the old expressions; Undo puts them back.")
+    if kind == "enable_rls":
+        return (f"Turns row-level security on for {resolved.table_display} ({fmt_count(before.get('policies'))} "
+                "policies). Roles that do not bypass RLS (anon, authenticated: every API client) then see and "
+                "change only the rows a policy allows: with no policy, none at all.")
+    if kind == "disable_rls":
+        return f"Turns row-level security off for {resolved.table_display}: its policies stop applying."
+    if kind == "function_search_path":
+        return (f"Fixes the function's search_path (now {before.get('search_path') or 'not set: the caller’s'}): "
+                "names it uses no longer depend on the caller's search_path. Objects it names without a schema "
+                "must then be in the schemas set.")
     if kind == "reset_statements":
         return (f"Throws away {fmt_count(before.get('statements'))} statements ({fmt_count(before.get('calls'))} "
                 f"calls, {fmt_ms(before.get('total_exec_ms'))} of execution) of {before.get('databases') or 0} "
@@ -133,18 +195,19 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
     return f"Disconnects {who}, last statement `{query}`. Its open transaction rolls back."
 
 
-HIDDEN = {"oid", "definition", "query"}  # long or internal: shown elsewhere, not in the figures table
+HIDDEN = {"oid", "definition", "query", "policy", "arguments"}  # long or internal: shown elsewhere, not in the figures table
 
 
 LABELS = {"size_bytes": "size", "table_bytes": "table size", "table_total_bytes": "table size with indexes",
           "changes_since_analyze": "rows changed since analyze", "total_exec_ms": "execution time",
-          "rows_estimate": "rows (estimate)", "stats_reset": "collected since", "backend_start": "session started"}
+          "rows_estimate": "rows (estimate)", "stats_reset": "collected since", "backend_start": "session started",
+          "using": "USING", "with_check": "WITH CHECK", "row_level_security": "row-level security"}
 
 
 def table(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
     """Rows of figure / before / after, for people."""
     keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN]
-    return [{"figure": LABELS.get(k, k.replace("_", " ")), "before": show(k, before.get(k)),
+    return [{"figure": LABELS.get(k, evidence_label(k)), "before": show(k, before.get(k)),
              "after": show(k, after.get(k))} for k in keys]
 
 

@@ -16,9 +16,10 @@ from typing import Any
 from lib.core.findings import Action
 from lib.live.activity import is_pgpulse
 from lib.maintenance.reader import Reader
-from lib.maintenance.target import KIND_WORDS, ActionMismatch, Target, parse
+from lib.maintenance.target import KIND_WORDS, OPTION_KINDS, ActionMismatch, Target, parse
 
-TABLE_KINDS = {"vacuum", "vacuum_analyze", "analyze"}
+TABLE_KINDS = {"vacuum", "vacuum_analyze", "vacuum_full", "analyze"}
+POLICY_KINDS = {"alter_policy", "enable_rls", "disable_rls"}  # on a table; only its owner (or a superuser)
 INDEX_KINDS = {"reindex", "drop_index", "create_index"}
 # Who may run each relation action (besides a superuser): the owner always; the database owner for
 # VACUUM/ANALYZE of non-shared tables; the MAINTAIN privilege (PostgreSQL 17+) except for CREATE/DROP.
@@ -51,6 +52,8 @@ class Resolved:
             return f"relation:{self.table['oid']}"
         if self.target.pid is not None:
             return f"backend:{self.target.pid}"
+        if "function" in self.extra:
+            return f"function:{self.extra['function']['oid']}"
         return "pg_stat_statements"
 
     @property
@@ -69,6 +72,8 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
         return _reset(reader, target, caps)
     if target.pid is not None:
         return _backend(reader, target, caps, action.backend_start)
+    if kind == "function_search_path":
+        return _function(reader, target)
     relation = reader.one("maint_relation", {"schema": target.schema, "name": target.name})
     if kind == "create_index":
         table = reader.one("maint_relation", {"schema": target.schema, "name": target.table_name})
@@ -77,7 +82,8 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
     else:
         if relation is None:
             raise Refused(f"{target.display} does not exist (any more): it may have been dropped or renamed.")
-        wanted = {"reindex": ("i", "I"), "drop_index": ("i", "I"), "refresh_matview": ("m",)}.get(kind, ("r", "p", "m"))
+        wanted = {"reindex": ("i", "I"), "drop_index": ("i", "I"), "refresh_matview": ("m",),
+                  **{k: ("r",) for k in OPTION_KINDS}}.get(kind, ("r", "p", "m"))
         if relation["relkind"] not in wanted:
             raise Refused(f"{target.display} is not a {_object_word(kind)}.")
         table = relation if kind not in INDEX_KINDS else \
@@ -85,7 +91,12 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
     if kind == "refresh_matview" and target.concurrently and not relation["has_unique_index"]:
         raise Refused(f"REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on plain columns of "
                       f"{target.display}; create one, or refresh without CONCURRENTLY (it blocks reads).")
-    resolved = Resolved(target, relation, table)
+    extra = {}
+    if kind == "alter_policy":
+        extra["policy"] = reader.one("maint_policy", {"oid": relation["oid"], "name": target.detail})
+        if extra["policy"] is None:
+            raise Refused(f"{target.display} does not exist (any more): it may have been dropped or renamed.")
+    resolved = Resolved(target, relation, table, extra=extra)
     _relation_privilege(reader, resolved, kind, caps)
     return resolved
 
@@ -116,6 +127,16 @@ def _relation_privilege(reader: Reader, resolved: Resolved, kind: str, caps) -> 
                     "upgrade to PostgreSQL 17+ to grant the MAINTAIN privilege")
     raise Refused(f"Role {rights['role']} may not run {KIND_WORDS[kind]} on {resolved.table_display}, which "
                   f"belongs to {rights['owner_name']}. To do it: {'; or '.join(ways)}.")
+
+
+def _function(reader: Reader, target: Target) -> Resolved:
+    function = reader.one("maint_function", {"signature": target.signature})
+    if function is None:
+        raise Refused(f"The function {target.signature} does not exist (any more).")
+    if not (function["owner"] or function["superuser"]):
+        raise Refused(f"Role {function['role']} may not alter {target.signature}, which belongs to "
+                      f"{function['owner_name']}: connect as its owner or a superuser.")
+    return Resolved(target, extra={"function": function})
 
 
 def _reset(reader: Reader, target: Target, caps) -> Resolved:

@@ -14,6 +14,12 @@ from lib.maintenance.precheck import Refused, conflicts, resolve
 from lib.maintenance.reader import Reader
 from lib.maintenance.runner import disabled_reason
 
+# Actions confirmed by typing the object's name, and what that name is.
+TYPED = {"drop_index": "the index name", "enable_rls": "the table name"}
+WARNINGS = {"enable_rls": "Clients lose access: once row-level security is on, anon and authenticated (every API "
+                          "client) read and change only what a policy allows, so with no policy for them, nothing "
+                          "at all. Create the policies first, or right after."}
+
 
 @dataclass(frozen=True)
 class Preview:
@@ -33,7 +39,16 @@ class Preview:
 
     @property
     def needs_typed_name(self) -> bool:
-        return self.action.kind == "drop_index"
+        return self.action.kind in TYPED
+
+    @property
+    def typed_what(self) -> str:
+        """What the user types to confirm, in words ("the index name")."""
+        return TYPED.get(self.action.kind, "")
+
+    @property
+    def warning(self) -> str | None:
+        return WARNINGS.get(self.action.kind)
 
 
 def preview(db, action: Action) -> Preview:

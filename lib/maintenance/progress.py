@@ -1,4 +1,5 @@
-"""Progress of a running action, from pg_stat_progress_vacuum / _create_index / _analyze.
+"""Progress of a running action, from pg_stat_progress_vacuum / _create_index / _analyze / _cluster
+(VACUUM FULL).
 
 REINDEX CONCURRENTLY reports through pg_stat_progress_create_index; DROP INDEX, REFRESH MATERIALIZED
 VIEW and the backend actions report nothing (PostgreSQL offers no progress for them).

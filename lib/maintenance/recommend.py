@@ -10,8 +10,9 @@ from lib.actions import builders
 from lib.core.findings import Action, Finding, Severity
 
 # Within one severity: cleanup and routine work first, index drops (destructive) last.
-KIND_ORDER = ("vacuum_analyze", "vacuum", "analyze", "create_index", "reindex", "refresh_matview", "drop_index",
-              "cancel_backend", "terminate_backend", "reset_statements")
+KIND_ORDER = ("vacuum_analyze", "vacuum", "analyze", "reset_autovacuum", "create_index", "reindex", "refresh_matview",
+              "vacuum_full", "drop_index", "cancel_backend", "terminate_backend", "reset_statements",
+              "disable_autovacuum")
 INVALID_CHECK = "maintenance.invalid_index"
 
 

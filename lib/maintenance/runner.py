@@ -167,6 +167,8 @@ def _refuse_early(db, action: Action, typed_name: str | None) -> None:
         raise Refused(reason)
     if action.kind == "drop_index" and typed_name != action.target_name:
         raise Refused(f"DROP INDEX needs the index name typed to confirm: {action.target_name}.")
+    if action.kind == "enable_rls" and typed_name != action.target_name:
+        raise Refused(f"Enabling row-level security needs the table name typed to confirm: {action.target_name}.")
 
 
 def _run_on_session(db, run: ActionRun, store: Store) -> None:

@@ -10,18 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pglast import ast, parse_sql
-from pglast.enums import ObjectType, ReindexObjectType
+from pglast.enums import AlterTableType, ObjectType, ReindexObjectType, VariableSetKind
 from pglast.parser import ParseError
+from pglast.stream import RawStream
+from psycopg import sql
 
 from lib.core.findings import Action
 
-RELATION_KINDS = {"vacuum", "vacuum_analyze", "analyze", "reindex", "drop_index", "create_index",
-                  "refresh_matview"}
+RLS_KINDS = {"enable_rls": AlterTableType.AT_EnableRowSecurity, "disable_rls": AlterTableType.AT_DisableRowSecurity}
+# ALTER TABLE ... RESET / SET of one storage parameter: the kind -> (subcommand, parameter, value set).
+OPTION_KINDS = {"reset_autovacuum": (AlterTableType.AT_ResetRelOptions, "autovacuum_enabled", None),
+                "disable_autovacuum": (AlterTableType.AT_SetRelOptions, "autovacuum_enabled", "false")}
+RELATION_KINDS = {*OPTION_KINDS, *RLS_KINDS, "vacuum", "vacuum_analyze", "vacuum_full", "analyze", "reindex",
+                  "drop_index", "create_index", "refresh_matview", "alter_policy"}
 BACKEND_FUNCTIONS = {"cancel_backend": "pg_cancel_backend", "terminate_backend": "pg_terminate_backend"}
-KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "analyze": "ANALYZE",
+KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "vacuum_full": "VACUUM FULL",
+              "analyze": "ANALYZE", "reset_autovacuum": "RESET autovacuum",
+              "disable_autovacuum": "SET autovacuum off",
               "reindex": "REINDEX", "drop_index": "DROP INDEX", "create_index": "CREATE INDEX",
               "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
-              "cancel_backend": "cancel", "terminate_backend": "terminate"}
+              "cancel_backend": "cancel", "terminate_backend": "terminate", "alter_policy": "ALTER POLICY",
+              "enable_rls": "ENABLE ROW LEVEL SECURITY", "disable_rls": "DISABLE ROW LEVEL SECURITY",
+              "function_search_path": "SET search_path"}
 
 
 class ActionMismatch(ValueError):
@@ -36,11 +46,17 @@ class Target:
     table_name: str = ""  # create_index: the table the index is built on (same schema)
     pid: int | None = None  # cancel/terminate
     concurrently: bool = False
+    detail: str = ""  # alter_policy: the policy's name
+    signature: str = ""  # function_search_path: schema.name(argument types), for to_regprocedure
 
     @property
     def display(self) -> str:
         if self.pid is not None:
             return f"backend {self.pid}"
+        if self.kind == "alter_policy":
+            return f'{self.schema}.{self.name} policy "{self.detail}"'
+        if self.signature:
+            return f"{self.schema}.{self.name}()"
         if not self.name:
             return "pg_stat_statements"
         return f"{self.schema}.{self.name}"
@@ -59,6 +75,14 @@ def parse(action: Action) -> Target:
         if (target.schema, target.name) != (action.target_schema, action.target_name):
             raise ActionMismatch(f"its SQL acts on {target.schema}.{target.name}, not on its target "
                                  f"{action.target_schema}.{action.target_name}")
+        if action.kind == "alter_policy" and target.detail != action.target_detail:
+            raise ActionMismatch(f'its SQL alters the policy "{target.detail}", not "{action.target_detail}"')
+        return target
+    if action.kind == "function_search_path":
+        target = _function_target(node)
+        if (target.schema, target.name) != (action.target_schema, action.target_name):
+            raise ActionMismatch(f"its SQL alters {target.schema}.{target.name}(), not {action.target_schema}."
+                                 f"{action.target_name}()")
         return target
     if action.kind == "reset_statements":
         _function_call(node, "pg_stat_statements_reset")
@@ -76,13 +100,28 @@ def parse(action: Action) -> Target:
 
 
 def _relation_target(kind: str, node) -> Target:
-    if kind in ("vacuum", "vacuum_analyze", "analyze"):
+    if kind == "alter_policy":
+        if not isinstance(node, ast.AlterPolicyStmt) or node.roles:
+            raise ActionMismatch("its SQL is not an ALTER POLICY of its expressions")
+        return Target(kind, *_qualified(node.table), detail=node.policy_name)
+    if kind in RLS_KINDS:
+        if not isinstance(node, ast.AlterTableStmt) or node.objtype != ObjectType.OBJECT_TABLE \
+                or len(node.cmds or ()) != 1 or node.cmds[0].subtype != RLS_KINDS[kind]:
+            raise ActionMismatch(f"its SQL is not exactly ALTER TABLE ... {KIND_WORDS[kind]}")
+        return Target(kind, *_qualified(node.relation))
+    if kind in OPTION_KINDS:
+        return _option_target(kind, node)
+    if kind in ("vacuum", "vacuum_analyze", "vacuum_full", "analyze"):
         if not isinstance(node, ast.VacuumStmt) or node.is_vacuumcmd != (kind != "analyze"):
             raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
-        options = {o.defname for o in node.options or ()}
-        if "full" in options:
-            raise ActionMismatch("VACUUM FULL takes an ACCESS EXCLUSIVE lock; pgpulse does not run it")
-        if kind != "analyze" and ("analyze" in options) != (kind == "vacuum_analyze"):
+        options = {o.defname for o in node.options or () if _option_on(o)}
+        # VACUUM FULL takes an ACCESS EXCLUSIVE lock: only an action that says so (and whose dialog
+        # spells the lock out) may run it, never one that claims to be a plain VACUUM.
+        if ("full" in options) != (kind == "vacuum_full"):
+            raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement"
+                                 + (" (VACUUM FULL locks the table: only a VACUUM FULL action runs it)"
+                                    if "full" in options else ""))
+        if kind in ("vacuum", "vacuum_analyze") and ("analyze" in options) != (kind == "vacuum_analyze"):
             raise ActionMismatch(f"its SQL is not a {KIND_WORDS[kind]} statement")
         rels = node.rels or ()
         if len(rels) != 1:
@@ -109,6 +148,51 @@ def _relation_target(kind: str, node) -> Target:
     if not isinstance(node, ast.RefreshMatViewStmt):
         raise ActionMismatch("its SQL is not a REFRESH MATERIALIZED VIEW statement")
     return Target(kind, *_qualified(node.relation), concurrently=bool(node.concurrent))
+
+
+def _function_target(node) -> Target:
+    """ALTER FUNCTION schema.name(types) SET search_path = ... | RESET search_path, and nothing else."""
+    if not isinstance(node, ast.AlterFunctionStmt) or node.objtype != ObjectType.OBJECT_FUNCTION:
+        raise ActionMismatch("its SQL is not an ALTER FUNCTION")
+    actions = node.actions or ()
+    setting = actions[0].arg if len(actions) == 1 and actions[0].defname == "set" else None
+    if not isinstance(setting, ast.VariableSetStmt) or setting.name != "search_path" \
+            or setting.kind not in (VariableSetKind.VAR_SET_VALUE, VariableSetKind.VAR_RESET):
+        raise ActionMismatch("its SQL must only set or reset the function's search_path")
+    names = [part.sval for part in node.func.objname]
+    if len(names) != 2:
+        raise ActionMismatch("the function's name must be schema-qualified")
+    types = ", ".join(RawStream()(t) for t in node.func.objargs or ())
+    signature = sql.SQL("{}.{}({})").format(sql.Identifier(names[0]), sql.Identifier(names[1]), sql.SQL(types))
+    return Target("function_search_path", names[0], names[1], signature=signature.as_string(None))
+
+
+def _option_target(kind: str, node) -> Target:
+    subtype, name, value = OPTION_KINDS[kind]
+    if not isinstance(node, ast.AlterTableStmt) or node.objtype != ObjectType.OBJECT_TABLE \
+            or len(node.cmds or ()) != 1:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    cmd = node.cmds[0]
+    options = cmd.def_ or ()
+    if cmd.subtype != subtype or len(options) != 1 or options[0].defname != name or options[0].defnamespace:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    arg = options[0].arg
+    given = None if arg is None else str(getattr(arg, "sval", getattr(arg, "boolval", arg))).lower()
+    if given != value:
+        raise ActionMismatch(f"its SQL is not one {KIND_WORDS[kind]}")
+    return Target(kind, *_qualified(node.relation))
+
+
+def _option_on(option) -> bool:
+    """VACUUM (FULL false) is no FULL: an option counts unless its argument turns it off."""
+    arg = option.arg
+    if arg is None:
+        return True
+    value = getattr(arg, "boolval", None)
+    if value is not None:
+        return bool(getattr(value, "boolval", value))
+    text = str(getattr(arg, "sval", getattr(arg, "ival", "on"))).lower()
+    return text not in ("false", "off", "0", "no")
 
 
 def _qualified(relation) -> tuple[str, str]:

@@ -47,7 +47,7 @@ def account(nodes: list, timed: bool) -> None:
         if n.never_executed or n.actual_total_ms is None:
             n.inclusive_ms = 0.0
         else:
-            n.inclusive_ms = n.actual_total_ms * (n.loops or 1) / n.parallel_divisor
+            n.inclusive_ms = n.actual_total_ms * (n.loops or 1) / n.wall_divisor
     charges = _time_charges(nodes, end) if timed else [(n.index, n.parent, 1.0) for n in nodes[1:]]
     _subtract(nodes, charges)
     _costs(nodes)
@@ -64,7 +64,15 @@ def subtree_ends(nodes: list) -> list[int]:
 
 
 def _parallel_divisors(nodes: list, end: list[int]) -> None:
-    """Nodes under a Gather run in several processes; P = processes that ran the child."""
+    """Nodes under a Gather run in several processes; P = processes that ran the child.
+
+    PostgreSQL adds up the workers' and the leader's figures and prints time per loop, one
+    loop per process: the average process. What the Gather waited for is the slowest one, so
+    when VERBOSE prints each worker's time (the leader's is the total minus the workers'),
+    the subtree is divided by total / slowest instead of P: its inclusive time is then the
+    slowest process's, and the Gather's own time is only what came on top (starting workers,
+    passing rows, merging). Without per-worker times the work is taken as evenly spread.
+    """
     for g in nodes:
         if g.node_type not in GATHERS:
             continue
@@ -76,8 +84,23 @@ def _parallel_divisors(nodes: list, end: list[int]) -> None:
                 p = max(1, round(child.loops / g.loops))
             else:
                 p = 1 + (g.workers_launched if g.workers_launched is not None else g.workers_planned or 0)
+            wall = _spread(child, g, p)
             for i in range(c, end[c] + 1):
                 nodes[i].parallel_divisor = p
+                nodes[i].wall_divisor = wall
+
+
+def _spread(child, gather, processes: int) -> float:
+    """total / slowest process of the Gather's child, from VERBOSE's per-worker times; else P."""
+    workers = [w for w in child.raw.get("Workers") or [] if w.get("Actual Total Time") is not None]
+    if gather.loops != 1 or not workers or child.actual_total_ms is None or not child.loops:
+        return float(processes)
+    times = [float(w["Actual Total Time"]) * float(w.get("Actual Loops") or 1) for w in workers]
+    total = child.actual_total_ms * child.loops
+    if len(workers) < processes:  # the leader ran it too: its part is what the workers do not account for
+        times.append(max(0.0, total - sum(times)))
+    slowest = max(times)
+    return min(float(processes), max(1.0, total / slowest)) if slowest > 0 else float(processes)
 
 
 def _time_charges(nodes: list, end: list[int]) -> list[tuple[int, int, float]]:
@@ -164,17 +187,42 @@ def _subtract(nodes: list, charges: list[tuple[int, int, float]]) -> None:
         n.exclusive_ms = n.inclusive_ms
         n.exclusive_buffers = dict(n.buffers)
         n.exclusive_io_ms = n.io_ms
+        n.outside_ms = 0.0
+    received = [0.0] * len(nodes)
     for child, target, frac in charges:
         c, t = nodes[child], nodes[target]
-        t.exclusive_ms -= frac * c.inclusive_ms
+        received[target] += frac * c.inclusive_ms
         t.exclusive_io_ms -= frac * c.io_ms
         for k, v in c.buffers.items():
             t.exclusive_buffers[k] -= frac * v
+    _overflow(nodes, received)
     for n in nodes:
         # buffers and I/O are counted by the backend, not per node: children can show
         # a little more than their parent, never less than nothing
         n.exclusive_io_ms = max(0.0, n.exclusive_io_ms)
         n.exclusive_buffers = {k: max(0.0, round(v, 6)) for k, v in n.exclusive_buffers.items()}
+
+
+def _overflow(nodes: list, received: list[float]) -> None:
+    """Subtract what each node runs; what does not fit in its own timing moves up a level.
+
+    A node's children can take longer than the node itself: a SubPlan in an Index Cond is run
+    when the parent rescans the node, outside the node's instrumentation; per-loop times are
+    printed rounded to 0.001 ms, so a Memoize answering thousands of loops from its cache shows
+    0.000 ms over a child that took longer. The excess was spent in the node above (it holds
+    the rescans and the rounding), so it is charged there; the node keeps 0 ms of its own and
+    says how much of its children's time ran outside it (`outside_ms`). Deepest nodes first,
+    so an excess passed up is counted before the node above is settled.
+    """
+    for n in sorted(nodes, key=lambda n: -n.index):
+        n.exclusive_ms = n.inclusive_ms - received[n.index]
+        excess = -n.exclusive_ms
+        if excess <= 0:
+            continue
+        n.exclusive_ms = 0.0
+        n.outside_ms = excess
+        if n.parent is not None:
+            received[n.parent] += excess
 
 
 def _costs(nodes: list) -> None:
@@ -189,7 +237,8 @@ def _costs(nodes: list) -> None:
 
 def _shares(nodes: list, timed: bool) -> None:
     if timed:
-        total = nodes[0].inclusive_ms
+        # the root's time, or more when part of its children's time ran outside even the root
+        total = sum(n.exclusive_ms for n in nodes)
         for n in nodes:
             n.share = n.exclusive_ms / total if total > 0 else 0.0
         return

@@ -53,11 +53,28 @@ BUILTIN_SRFS = {"generate_series", "unnest", "jsonb_array_elements", "json_array
 
 
 @dataclass(frozen=True)
+class IndexSuggestion:
+    """An index the plan asks for: on `table` (in `schema`, None when the plan does not print it)."""
+
+    schema: str | None
+    table: str
+    columns: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """'leads (converted_client_id)', names quoted where SQL needs it."""
+        rel = quote_ident(self.table)
+        rel = f"{quote_ident(self.schema)}.{rel}" if self.schema else rel
+        return f"{rel} ({', '.join(quote_ident(c) for c in self.columns)})"
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     rule: str
     node: int | None  # index in plan.nodes; None for the plan as a whole
     severity: str  # info, warning, critical
     message: str
+    index: IndexSuggestion | None = None  # the index that fixes it, for a create-index action
 
 
 def diagnose(plan: Plan) -> list[Diagnostic]:
@@ -161,16 +178,19 @@ def seq_scans(plan: Plan):
             continue
         terms = filter_terms(node.get("Filter", ""))
         cols = terms.index_columns if terms else []
-        if cols:
-            fix = f"An index would let it read only the rows it keeps: CREATE INDEX ON {table(node)} ({', '.join(quote_ident(c) for c in cols)});"
+        index = IndexSuggestion(node.schema, node.relation, tuple(cols)) if cols else None
+        if index:
+            fix = (f"An index on {index.text} would let it read only the rows it keeps: "
+                   f"CREATE INDEX ON {index.text};")
         elif terms and terms.expressions:
             fix = "The filter applies a function to the column, so only an expression index helps (see below)."
         else:
-            fix = "An index on the columns of the Filter would let it read only the rows it keeps."
+            fix = (f"An index on {table(node)} over the columns its Filter tests ({node.get('Filter')}) would let "
+                   "it read only the rows it keeps.")
         yield Diagnostic(
             "seq-scan-filter", node.index, "warning",
             f"{name(node)} reads {_fmt(read)} rows and its filter throws away "
-            f"{node.removed_share:.0%} of them. {fix}",
+            f"{node.removed_share:.0%} of them. {fix}", index,
         )  # fmt: skip
 
 

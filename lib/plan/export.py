@@ -49,6 +49,9 @@ def node_json(node: Node) -> dict:
         "workers_launched": node.workers_launched,
         "buffers": {k: _r(v) for k, v in node.exclusive_buffers.items()},
         "io_ms": _r(node.exclusive_io_ms),
+        "outside_ms": _r(node.outside_ms),
+        "stopped_early": node.stopped_early,
+        "notes": list(node.notes),
         "details": {k: node.raw[k] for k in DETAIL_KEYS if k in node.raw},
     }
 

@@ -89,9 +89,24 @@ def _comparison(body: dict, terms: FilterTerms, sql: str) -> None:
         return
     left, right = body.get("lexpr"), body.get("rexpr")
     for mine, other in ((left, right), (right, left)):
-        if mine is not None and other is not None and not _column_refs(other):
+        if mine is not None and other is not None and _outer_only(other, mine):
             _add(terms, mine, bucket, sql)
             return
+
+
+def _qualifier(ref: dict) -> str | None:
+    fields = _kind(ref)[1]["fields"]
+    return _kind(fields[-2])[1].get("sval") if len(fields) >= 2 else None
+
+
+def _outer_only(other: dict, mine: dict) -> bool:
+    """`other` is a constant for this scan: no columns, or only another table's (`c.id` in a SubPlan's or a
+    Nested Loop inner side's Filter, a value per loop: an index on `mine` serves it like a constant)."""
+    refs = _column_refs(other)
+    if not refs:
+        return True
+    own = {_qualifier(r) for r in _column_refs(mine)}
+    return all(_qualifier(r) is not None and _qualifier(r) not in own for r in refs)
 
 
 def _add(terms: FilterTerms, node: dict, bucket: list[str], sql: str) -> None:

@@ -13,11 +13,18 @@ lib/plan/accounting.py; the rules in short:
   under that child gets the same P. PostgreSQL prints a parallel node's time averaged over
   its loops, so time x loops is the sum over processes, and dividing by the processes gives
   the wall-clock part (exact when the work is evenly spread, which parallel plans aim for).
-  Buffers and I/O times are totals over processes and are never divided.
+  Buffers and I/O times are totals over processes and are never divided. With VERBOSE,
+  which prints each worker's time, the divisor is total / slowest process instead, so the
+  parallel part counts the time the Gather waited for (lib/plan/accounting.py).
 * exclusive_ms = inclusive_ms minus the time of what runs inside the node: its children,
   its SubPlans, the InitPlans whose result it uses, and for a CTE Scan the part of the CTE's
   own time that this scan triggered. Each node's time is subtracted exactly once, so the
-  exclusive times sum to the root's inclusive time.
+  exclusive times sum to the root's inclusive time. When what runs inside a node took longer
+  than the node's own timing (a SubPlan in an Index Cond runs at rescan, outside it; per-loop
+  times are rounded), the node's own time is 0, never negative, the excess is charged to the
+  node above, and `outside_ms` and a note on the node say so.
+* Nodes stopped early (under a Limit, a semi join's inner side, an EXISTS...) return fewer
+  rows than estimated by design: their estimate is not judged (lib/plan/notes.py).
 * Without timings (plain EXPLAIN, or ANALYZE with TIMING OFF) the same split is done on
   "Total Cost" (exclusive_cost, never below 0) and shares are shares of cost.
 """
@@ -25,6 +32,7 @@ lib/plan/accounting.py; the rules in short:
 from dataclasses import dataclass, field
 
 from lib.plan.accounting import BUFFER_FIELDS, IO_FIELDS, account
+from lib.plan.notes import annotate
 
 RELATION_KEYS = ("Relation Name", "CTE Name", "Function Name", "Tuplestore Name", "Table Function Name")
 
@@ -50,7 +58,8 @@ class Node:
     loops: int | None = None
     actual_total_ms: float | None = None  # per loop
     never_executed: bool = False
-    parallel_divisor: int = 1
+    parallel_divisor: int = 1  # processes that ran it (under a Gather)
+    wall_divisor: float = 1.0  # what time x loops is divided by: P, or total / slowest process (VERBOSE)
     inclusive_ms: float = 0.0
     exclusive_ms: float = 0.0
     exclusive_cost: float = 0.0
@@ -66,6 +75,9 @@ class Node:
     estimate_direction: str | None = None  # "under" (more rows than planned) or "over"
     workers_planned: int | None = None
     workers_launched: int | None = None
+    outside_ms: float = 0.0  # children's time beyond the node's own timing (its own time is then 0)
+    stopped_early: str | None = None  # why its consumer stopped reading it before its end
+    notes: list[str] = field(default_factory=list)  # what its figures mean where they mislead
 
     @property
     def label(self) -> str:
@@ -214,6 +226,7 @@ def build_plan(stmt: dict) -> Plan:
         raw={k: v for k, v in stmt.items() if k != "Plan"},
     )
     account(nodes, timed)
+    annotate(nodes)
     for node in nodes:
         _rows(node)
     return plan
@@ -231,6 +244,8 @@ def _rows(node: Node) -> None:
     if node.actual_rows is None or node.plan_rows is None or node.never_executed:
         return
     actual, planned = max(node.actual_rows, 1.0), max(node.plan_rows, 1.0)
+    if node.stopped_early and actual < planned:
+        return  # fewer rows by design: the estimate is of the whole output, not comparable
     node.estimate_factor = max(actual, planned) / min(actual, planned)
     if actual > planned:
         node.estimate_direction = "under"

@@ -42,6 +42,9 @@ def render_plan(plan: Plan, diagnostics: list[Diagnostic]) -> str:
         indent = "  " * node.depth + ("-> " if node.depth else "")
         share = max(0.0, node.share)
         lines.append(f"{node.index:>4} {value:>11,.2f} {share:>6.1%}  {_rows(node):<34} {indent}{_head(node)}")
+    notes = [f"note #{n.index}: {text}" for n in plan.nodes for text in n.notes]
+    if notes:
+        lines += ["", *notes]
     lines.append("")
     if not diagnostics:
         lines.append("No findings.")

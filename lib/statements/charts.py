@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.core.fmt import fmt_ms, fmt_pct
+from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct
 from lib.statements.explorer import one_line
 
 SLOW_COLOR = "#d62728"
@@ -57,6 +57,8 @@ def table_frame(frame: pd.DataFrame, io_timing: bool) -> pd.DataFrame:
         shown.pop("JIT")
     table = out[list(shown.values())].copy()
     table.columns = list(shown)
+    for heading in ("Temp written", "WAL"):  # sizes as pg_size_pretty writes them (Streamlit's "bytes": "8.2KB")
+        table[heading] = table[heading].map(fmt_bytes)
     table.insert(0, "queryid", out["queryid"])
     table["slow"] = out["slow"].fillna(False).astype(bool)
     return table

@@ -24,7 +24,7 @@ INDEX_SORTS = {
     "Scans": "idx_scan",
     "Size against its table": "size_ratio",
     "Cache misses": "idx_blks_read",
-    "Writes to keep it up to date": "index_writes",
+    "Table writes since the statistics reset": "index_writes",
     "Name": "display",
 }
 

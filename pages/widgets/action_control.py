@@ -151,9 +151,11 @@ def _confirm(db, key: str) -> None:
     st.markdown(f"**{KIND_WORDS[action.kind]}** on `{pv.target}` · database **{db.config.title}**")
     if finding is not None:
         st.caption(f"{finding.title}. {finding.recommendation}")
-    st.code(action.sql + ";", language="sql")
+    st.code(action.sql + ";", language="sql", wrap_lines=True)
     st.markdown(f":material/lock: **Lock:** {action.lock}")
-    if pv.size_bytes is None and action.target_kind in ("backend", "database"):
+    if pv.warning:
+        st.warning(pv.warning, icon=":material/warning:")
+    if pv.size_bytes is None and action.target_kind in ("backend", "database", "function"):
         st.markdown(f"**Expected effect:** {pv.effect or '–'}")  # no object with a size: a session, statistics
     else:
         size, effect = st.columns([1, 3])
@@ -170,7 +172,7 @@ def _confirm(db, key: str) -> None:
         return
     typed = None
     if pv.needs_typed_name:
-        typed = st.text_input(f"Type the index name **{action.target_name}** to confirm the drop", key=f"typed:{key}")
+        typed = st.text_input(f"Type {pv.typed_what} **{action.target_name}** to confirm", key=f"typed:{key}")
     ready = not pv.needs_typed_name or typed == action.target_name
     go, stop = st.columns(2)
     if go.button("Run now", type="primary", disabled=not ready, key=f"run:{key}", icon=":material/play_arrow:",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import stbind
 from lib.core.findings import Finding, Severity
-from lib.core.fmt import fmt_evidence
+from lib.core.fmt import evidence_text
 from pages.widgets import action_control
 
 # Streamlit markdown badges with its bundled Material icons (no emoji font needed on the viewer's side).
@@ -27,20 +27,15 @@ def metric(column, label: str, value: str, note: str = "", help: str | None = No
     column.metric(label, value, note or None, delta_color="off", delta_arrow="off", border=True, help=help)
 
 
-def evidence_line(finding: Finding) -> str:
-    return " · ".join(f"{key.replace('_', ' ')}: {fmt_evidence(key, value)}"
-                      for key, value in finding.evidence.items())
-
-
 def finding_card(finding: Finding) -> None:
     with st.container(border=True):
         st.markdown(f"{BADGES[finding.severity]} **{finding.title}**")
-        st.caption(f"`{finding.check}` on `{finding.object}`" + (f" — {evidence_line(finding)}"
+        st.caption(f"`{finding.check}` on `{finding.object}`" + (f" — {evidence_text(finding.evidence)}"
                                                                  if finding.evidence else ""))
         if finding.recommendation:
             st.markdown(finding.recommendation)
         if finding.action:
-            st.code(finding.action.sql, language="sql")
+            st.code(finding.action.sql, language="sql", wrap_lines=True)
             if finding.action.lock:
                 st.caption(f"Lock: {finding.action.lock}")
             action_button(finding)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from lib import stbind
 from lib.core.findings import Finding
+from lib.core.fmt import fmt_bytes
 from lib.core.paging import Page
 from pages.widgets.cards import finding_card
 
@@ -60,7 +61,9 @@ def pager(key: str, page: Page, what: str = "rows") -> None:
 
 
 def bytes_column(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, format="bytes", help=help)
+    """A size, written by lib.core.fmt.fmt_bytes ("71.9 MB", as pg_size_pretty): `table` formats the
+    frame's `*_bytes` columns (Streamlit's own "bytes" format writes "71.9MB", "8.2KB", "0B")."""
+    return st.column_config.TextColumn(label, help=help, alignment="right")
 
 
 def percent_column(label: str, help: str | None = None):
@@ -87,12 +90,18 @@ def table(frame: pd.DataFrame, columns: dict, height: int | None = None, key: st
     if key is not None:
         _follow(key, frame)
         picking = {"key": key, "on_select": "rerun", "selection_mode": "single-row"}
-    event = st.dataframe(frame[shown], column_config={c: columns[c] for c in shown}, hide_index=True,
-                         width="stretch", height=height or "auto", **picking)
+    event = st.dataframe(sizes_in_words(frame[shown]), column_config={c: columns[c] for c in shown}, hide_index=True,
+                         width="stretch", height=height or "content", **picking)
     if key is None:
         return None
     rows = event.selection.rows
     return frame.iloc[rows[0]].to_dict() if rows and rows[0] < len(frame) else None
+
+
+def sizes_in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its `*_bytes` columns as fmt_bytes text (the lists are sorted in SQL, not here)."""
+    sized = [c for c in frame.columns if str(c).endswith("_bytes")]
+    return frame.assign(**{c: frame[c].map(fmt_bytes) for c in sized}) if sized else frame
 
 
 def _follow(key: str, frame: pd.DataFrame) -> None:

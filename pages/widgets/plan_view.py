@@ -13,13 +13,16 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from lib import stbind
+from lib.actions import builders
 from lib.core.fmt import fmt_bytes, fmt_count, fmt_ms
-from lib.explain import views
+from lib.explain import source, views
 from lib.plan import Diagnostic, Plan
 from lib.plan.compare import Comparison
-from lib.plan.diagnose import name
+from lib.plan.diagnose import IndexSuggestion, name
 from lib.plan.export import DETAIL_KEYS, to_json
 from lib.plan.model import Node
+from pages.widgets.action_control import action_control
 from pages.widgets.cards import metric
 
 BLOCK = 8192  # bytes per buffer block
@@ -51,7 +54,7 @@ TREE_CSS = """<style>
 .pt .kids{margin-left:1.05rem;border-left:1px solid rgba(128,128,128,.3);padding-left:.35rem}
 .pt .det{margin:.1rem 0 .3rem 1.6rem;padding:.25rem .5rem;background:rgba(128,128,128,.07);border-radius:.3rem;
   font-size:.8rem;color:#555;word-break:break-word}
-.pt .det b{color:#444;font-weight:600}
+.pt .det b{color:#444;font-weight:600} .pt .note{color:#8a5a00;font-style:italic}
 </style>"""
 
 
@@ -77,9 +80,10 @@ def _rows_text(node: Node) -> str:
     return f"rows {planned} → {fmt_count(node.actual_rows)}{loops}"
 
 
-def _details(node: Node) -> str:
+def details_html(node: Node) -> str:
     """What a click on the node shows (its findings are badges on its line and listed above the tree)."""
-    parts = [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}{KB.get(k, '')}"
+    parts = [f'<span class="note">{_e(text)}</span>' for text in node.notes]
+    parts += [f"<b>{_e(k)}:</b> {_e(', '.join(map(str, v)) if isinstance(v, list) else v)}{KB.get(k, '')}"
              for k, v in node.raw.items() if k in DETAIL_KEYS and v not in (0, 0.0, "")]
     if node.rows_removed_by_filter:
         parts.append(f"<b>Rows removed by filter:</b> {node.rows_removed_by_filter:,.0f} ({node.removed_share:.0%})")
@@ -133,7 +137,7 @@ def tree_html(plan: Plan, diagnostics: list[Diagnostic], rows: list[views.TreeRo
             out.append("</div></details>")
             continue
         row, node = by_index[i], plan.nodes[i]
-        detail = _details(node)
+        detail = details_html(node)
         empty = ' class="empty"' if not detail and not node.children else ""
         out.append(f'<details{empty}{" open" if row.open else ""}><summary>'
                    f"{_summary_line(node, plan, notes.get(i, []), row.hidden)}</summary>")
@@ -196,12 +200,13 @@ def current_from_run(result) -> dict:
     how = (f"{result.explain_sql.splitlines()[0].removeprefix('/* pgpulse */ ')} — ran {mode} on PostgreSQL "
            f"{result.server_version // 10000} in {fmt_ms(result.wall_ms)}, then rolled back.")
     return {"document": result.document, "sql": result.statement, "source": "explain", "original": None, "how": how,
-            "notes": result.notes, "changes": result.session_changes, "options": vars(result.options)}
+            "notes": result.notes, "changes": result.session_changes, "options": vars(result.options),
+            "params": list(result.params)}
 
 
 def current_from_paste(document: list[dict], text: str) -> dict:
     return {"document": document, "sql": None, "source": "pasted", "original": text, "how": "Pasted plan.",
-            "notes": [], "changes": [], "options": {}}
+            "notes": [], "changes": [], "options": {}, "params": []}
 
 
 # -- drawing -----------------------------------------------------------------------------------------
@@ -216,17 +221,33 @@ def show_header(current: dict, plan: Plan, diagnostics: list[Diagnostic]) -> Non
         metric(column, label, value, note)
 
 
-def show_findings(plan: Plan, diagnostics: list[Diagnostic]) -> None:
+def show_findings(plan: Plan, diagnostics: list[Diagnostic], db=None) -> None:
+    """`db`: the connected database, where an index a finding asks for can be created (a confirmed action)."""
     if not diagnostics:
         st.success("No findings: nothing in this plan matches a known problem.", icon=":material/check_circle:")
         return
     for d in diagnostics[:FINDINGS_SHOWN]:
         where = f" · node #{d.node} {name(plan.nodes[d.node])}" if d.node is not None else ""
         st.markdown(f"{SEVERITY_BADGES[d.severity]} **{d.rule}**{md(where)}  \n{md(d.message)}")
+        if d.index is not None and db is not None:
+            index_fix(db, d.index)
     if len(diagnostics) > FINDINGS_SHOWN:
         with st.expander(f"All {len(diagnostics):,} findings"):
             st.dataframe([{"severity": d.severity, "rule": d.rule, "node": d.node, "message": d.message}
                           for d in diagnostics], width="stretch", hide_index=True)
+
+
+def index_fix(db, suggestion: IndexSuggestion) -> None:
+    """The create-index action (confirmed, CONCURRENTLY, audited) for an index a finding asks for."""
+    schema = stbind.guarded(lambda: source.table_schema(db, suggestion.table, suggestion.schema), db.config.display)
+    if not schema:
+        st.caption(f"No table {md(suggestion.text.split(' (')[0])} in this database: the index cannot be created here.")
+        return
+    action = builders.create_index(schema, suggestion.table, list(suggestion.columns))
+    action_control(db, action, label=f"Create index on {md(suggestion.text)}…")
+    # One plan asks for one index; the advisor weighs it against the whole workload (and verifies it with hypopg).
+    st.page_link("pages/index_advisor.py", label="Index advisor: the indexes the whole workload needs",
+                 icon=":material/lightbulb:")
 
 
 def md(text: str) -> str:
@@ -267,7 +288,10 @@ def summary_table(frame, key: str, plan: Plan) -> None:
 
 
 def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], original: str | None = None) -> None:
-    tree, chart, nodes, summary, raw = st.tabs(["Tree", "Where the time goes", "Nodes", "By table and type", "Raw plan"])
+    from pages.widgets import plan_view_graph  # it draws with this module's helpers
+
+    tree, graph, chart, nodes, summary, raw = st.tabs(["Tree", "Graph", "Where the time goes", "Nodes",
+                                                       "By table and type", "Raw plan"])
     frame = views.node_frame(plan, diagnostics)
     with tree:
         rows = views.tree_rows(plan, diagnostics)
@@ -277,6 +301,8 @@ def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], o
         st.caption(f"{len(plan.nodes):,} nodes, {depth} levels. Bars: the node's own share of the "
                    f"{'time' if plan.timed else 'cost'}. Click a node to fold it or see its details.{note}")
         st.html(tree_html(plan, diagnostics, rows))
+    with graph:
+        plan_view_graph.show_graph(plan, diagnostics)
     with chart:
         st.caption("Each box spans the time of its node and everything below it; the colour is the node's "
                    "own share. Click a box to zoom in, the top bar to zoom out.")
@@ -306,7 +332,8 @@ def show_plan(plan: Plan, diagnostics: list[Diagnostic], document: list[dict], o
             st.code(raw_text, language=None if original else "json", height=500)
 
 
-def show_comparison(cmp: Comparison) -> None:
+def show_comparison(cmp: Comparison, difference: str | None = None) -> None:
+    """`difference`: why the runs are not like for like ("different parameters"), said by the speed-up."""
     unit = cmp.metric
     fmt = fmt_ms if unit == "ms" else (lambda v: f"cost {v:,.0f}")
     cols = st.columns(4)
@@ -314,7 +341,10 @@ def show_comparison(cmp: Comparison) -> None:
     cols[1].metric("After", fmt(cmp.after_total), border=True)
     speed = cmp.speedup
     cols[2].metric("Speedup", "–" if speed is None else f"{speed:,.1f}x" if speed >= 1 else f"{1 / speed:,.1f}x slower",
-                   border=True)  # fmt: skip
+                   difference, delta_color="off", delta_arrow="off", border=True,
+                   help="The runs had different $n values: the speed-up may come from the values, not the plan"
+                   if difference else None)  # fmt: skip
+
     def touched(b: dict) -> float:
         return (b.get("shared_hit", 0) + b.get("shared_read", 0)) * BLOCK
 
@@ -326,13 +356,19 @@ def show_comparison(cmp: Comparison) -> None:
     left, right = st.columns([3, 1])
     with left:
         st.markdown("**Node by node**")
-        num = st.column_config.NumberColumn
-        st.dataframe(views.changes_frame(cmp), width="stretch", hide_index=True, column_config={
-            "own before": num(f"own before ({unit})", format="%.2f"),
-            "own after": num(f"own after ({unit})", format="%.2f")})  # fmt: skip
+        st.dataframe(views.changes_frame(cmp), width="stretch", hide_index=True)
     with right:
         st.markdown("**Buffers (blocks)**")
-        st.dataframe(views.buffers_frame(cmp), width="stretch", hide_index=True)
+        num = st.column_config.NumberColumn
+        st.dataframe(views.buffers_frame(cmp), width="stretch", hide_index=True,
+                     column_config={"before": num(format="compact"), "after": num(format="compact")})
+
+
+def params_text(params: list | None) -> str:
+    """'$1 = 'a@b.c', $2 = 5' for a caption; what a run without values says."""
+    if not params:
+        return "no parameter values"
+    return ", ".join(f"${i} = {'NULL' if v is None else repr(v)}" for i, v in enumerate(params, 1))
 
 
 @st.cache_resource(show_spinner=False)

@@ -40,6 +40,14 @@ def store(tmp_path):
     s.close()
 
 
+@pytest.fixture()
+def fresh_db(fresh_url):
+    """A database on a 400 MB plan: the size rule needs a limit (a self-hosted server has none)."""
+    db = make_db(fresh_url, plan_limit_mb=400)
+    yield db
+    db.close()
+
+
 def rules(**on) -> dict:
     return {**OFF, **on}
 
@@ -176,6 +184,24 @@ def test_slow_statements_and_critical_findings_rules(fresh_db, store):
     assert {h["outcome"] for h in engine.history(store, engine.database_key(fresh_db))} == {"not sent"}
 
 
+def test_size_rule_needs_a_plan_limit(fresh_url, store):
+    # A self-hosted server has no plan: no size breach, and the rule says what to set.
+    db = make_db(fresh_url)
+    try:
+        result = engine.run_once(db, alerts_config.parse({"rules": rules(database_size={"threshold": 0})}), store)
+    finally:
+        db.close()
+    assert result.evaluation.breaches == []
+    assert "plan_limit_mb" in result.evaluation.errors["database_size"]
+    db = make_db(fresh_url, plan_limit_mb=400)
+    try:
+        planned = engine.run_once(db, alerts_config.parse({"rules": rules(database_size={"threshold": 0})}), store)
+    finally:
+        db.close()
+    [breach] = planned.evaluation.breaches
+    assert "400 MB plan" in breach.message and "[connections.test]" in breach.message
+
+
 @pytest.mark.parametrize(("raw", "words"), [
     ({"rules": {"active_conections": {"threshold": 3}}}, "active_conections"),
     ({"email": {"host": "smtp.x", "to": "a@b", "tls": "startls"}}, "tls must be one of"),
@@ -205,7 +231,8 @@ def alert_cli(secrets, *args):
 
 def test_cli_dry_run_then_once_then_no_storm(fresh_url, hook, tmp_path):
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text(f'[pgpulse.alerts.rules]\ndatabase_size = {{ threshold = 0 }}\nslow_statements = false\n'
+    secrets.write_text(f'[pgpulse.thresholds]\nplan_limit_mb = 400\n'
+                       f'[pgpulse.alerts.rules]\ndatabase_size = {{ threshold = 0 }}\nslow_statements = false\n'
                        f'critical_findings = false\nactive_connections = false\n'
                        f'[pgpulse.alerts.webhook]\nurl = "{hook.url}"\n')
     dry = alert_cli(secrets, "--dsn", fresh_url, "--dry-run")
@@ -214,7 +241,7 @@ def test_cli_dry_run_then_once_then_no_storm(fresh_url, hook, tmp_path):
     sent = alert_cli(secrets, "--dsn", fresh_url)
     assert sent.returncode == 1 and "webhook ok" in sent.stdout and len(hook.received) == 1
     again = alert_cli(secrets, "--dsn", fresh_url)
-    assert again.returncode == 1 and "0 notification(s)" in again.stdout and len(hook.received) == 1
+    assert again.returncode == 1 and "0 notifications" in again.stdout and len(hook.received) == 1
 
 
 def test_cli_bad_configuration_is_one_line(tmp_path, fresh_url):
@@ -229,7 +256,7 @@ def test_the_apps_background_round_notifies_each_configured_database_once(fresh_
     from lib.alerts import background
     from lib.core.config import load_settings
 
-    secrets = {"connections": {"watched": {"url": fresh_url}},
+    secrets = {"connections": {"watched": {"url": fresh_url, "plan_limit_mb": 400}},
                "pgpulse": {"store_url": str(tmp_path / "bg.db"),
                            "alerts": {"rules": rules(database_size={"threshold": 0}), "databases": ["watched"],
                                       "webhook": {"url": hook.url}}}}

@@ -61,6 +61,9 @@ def test_text_output_is_readable(demo_url):
     done = check("--dsn", demo_url)
     assert "WARN" in done.stdout and "queries.slow" in done.stdout
     assert done.stdout.strip().splitlines()[-1].endswith("info")
+    # evidence under each finding, in words with units (not `mean_exec_ms: 123.45`)
+    assert "mean time: " in done.stdout and "calls: " in done.stdout
+    assert "mean_exec_ms" not in done.stdout and "_bytes" not in done.stdout
 
 
 def test_demo_cli_prints_a_working_url(embedded_demo):
@@ -71,3 +74,12 @@ def test_demo_cli_prints_a_working_url(embedded_demo):
     done = check("--db", "demo", "--json")
     assert done.returncode in (0, 1), done.stderr
     assert json.loads(done.stdout)["database"]["name"] == "pgpulse_demo"
+
+
+def test_a_running_demo_is_used_without_saying_it_starts(embedded_demo):
+    # the fixture started it; every later command finds it running and says nothing about starting it
+    for args in (["demo"], ["check", "--db", "demo", "--only", "database."]):
+        done = subprocess.run([sys.executable, "-m", "lib", *args], cwd=REPO, capture_output=True, text=True,
+                              timeout=180)
+        assert done.returncode in (0, 1), done.stderr
+        assert "Starting the embedded PostgreSQL" not in done.stderr and "Demo database ready" not in done.stderr

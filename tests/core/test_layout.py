@@ -62,6 +62,7 @@ def test_no_circle_between_lib_packages():
 def test_core_imports_only_core_and_nothing_imports_the_entry_layer():
     graph = package_graph()
     assert graph["core"] <= {"core"}, f"lib/core imports {graph['core']}"
+    assert graph["supabase"] <= {"core", "explain", "plan", "actions"}, f"lib/supabase imports {graph['supabase']}"
     for package, targets in graph.items():
         if package not in ENTRY:
             assert not targets & ENTRY, f"lib/{package} imports the entry layer {targets & ENTRY}"

@@ -76,7 +76,8 @@ def test_a_pasted_psql_session_is_read_and_diagnosed(offline):
     assert shown["Execution time"] == "22.1 s"
     assert shown["Spilled to disk"] == "6.0 GB"  # temp written=780004 blocks of 8 kB
     assert "**sort-spill**" in rules(offline) and "spilled 1.1 GB to disk" in rules(offline)  # 1,151,688 kB
-    assert [t.label for t in offline.tabs] == ["Tree", "Where the time goes", "Nodes", "By table and type", "Raw plan"]
+    assert [t.label for t in offline.tabs] == ["Tree", "Graph", "Where the time goes", "Nodes", "By table and type",
+                                              "Raw plan"]
     assert any("4 nodes, 3 levels" in c.value for c in offline.caption)
     assert any("Execution Time: 22103.138 ms" in c.value for c in offline.code)  # the raw plan as pasted
     assert len(offline.get("download_button")) == 2  # the plan and its analysis, built on click
@@ -122,3 +123,22 @@ def test_the_password_gate_still_comes_first(start):
     at.text_input[0].input("open sesame").run()
     at.switch_page("pages/explain.py").run()
     assert [r.key for r in at.radio] == ["plans_mode"]
+
+
+def test_graph_tab_with_its_node_picker(offline):
+    paste(offline, HASH_JOIN.read_text())  # Hash Join, Seq Scan on entetes, Hash, Seq Scan
+    chart = offline.get("graphviz_chart")
+    assert len(chart) == 1
+    picker = next(s for s in offline.selectbox if s.label == "Node, slowest first")
+    slowest = max(range(4), key=lambda i: float(next(
+        r for r in offline.dataframe[0].value.to_dict("records") if r["#"] == i)["own"]))
+    assert picker.value == slowest  # the slowest node is picked first
+    spec = chart[0].proto.spec
+    assert f'n{slowest} [' in spec and "#1f5f94" in spec.split(f"n{slowest} [")[1].split("];")[0]
+    other = next(i for i in range(4) if i != slowest)
+    picker.set_value(other).run()
+    assert not offline.exception
+    spec = offline.get("graphviz_chart")[0].proto.spec
+    assert "#1f5f94" in spec.split(f"n{other} [")[1].split("];")[0]
+    titles = {0: "Hash Join", 1: "Seq Scan", 2: "Hash", 3: "Seq Scan"}  # as the plan prints them
+    assert any(m.value.startswith(f"**{titles[other]}**") for m in offline.markdown)  # its details beside

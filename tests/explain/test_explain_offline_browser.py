@@ -54,6 +54,6 @@ def test_a_first_deep_link_to_the_plans_page_still_asks_for_the_password(tmp_pat
         page.wait_for_selector('input[type="password"]', timeout=60_000)
         page.wait_for_timeout(1000)
         body = page.inner_text("body")
-        assert "Paste a plan" not in body and "Plans" not in body
+        assert "Paste a plan" not in body and "Run a statement" not in body
         assert page.locator("textarea").count() == 0
         page.close()

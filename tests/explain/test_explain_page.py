@@ -59,7 +59,8 @@ def test_pasted_plan_in_psql_frames(page):
     shown = metrics(page)
     assert set(shown) == {"Execution time", "Findings", "Buffers", "Spilled to disk"}
     assert any("**slowest-node**" in m.value for m in page.markdown)
-    assert [t.label for t in page.tabs] == ["Tree", "Where the time goes", "Nodes", "By table and type", "Raw plan"]
+    assert [t.label for t in page.tabs] == ["Tree", "Graph", "Where the time goes", "Nodes", "By table and type",
+                                           "Raw plan"]
     assert len(page.dataframe) >= 3  # nodes, by table, by type
 
 
@@ -135,3 +136,55 @@ def test_compare_two_kept_plans(page):
     titles = [s.value.title for s in page.selectbox]
     assert "by name" in titles[0] and "by email" in titles[1]
     assert any("Seq Scan became Index Scan on clients" in m.value for m in page.markdown)
+
+
+def test_compare_view_shows_values_numbers_from_one_and_no_none(page):
+    ok(page)
+    assert [t.value for t in page.title] == ["EXPLAIN"]  # as app.py's navigation names it
+    statement = "SELECT id, name FROM leads WHERE email = $1"
+    page.radio(key="plans_mode").set_value("Run a statement").run()
+    page.text_area(key="explain_sql").input(statement).run()
+    for value, label in (("nobody@example.com", "first value"), ("other@example.com", "second value")):
+        page.text_input(key="explain_param_1").input(value).run()
+        ok(button(page, "Run EXPLAIN").click().run())
+        keep(page, label)
+    ok(page.radio(key="plans_mode").set_value("Compare kept plans").run())
+    numbers = sorted(int(o.split(" ")[0].lstrip("#")) for o in page.selectbox[0].options)
+    assert numbers == list(range(1, len(numbers) + 1))  # the user counts from 1
+    assert "second value" in page.selectbox[1].value.title and "first value" in page.selectbox[0].value.title
+    captions = " ".join(c.value for c in page.caption)
+    assert "$1 = 'nobody@example.com'" in captions.replace("\\", "") and "other@example.com" in captions
+    speed = next(m for m in page.metric if m.label == "Speedup")
+    assert speed.delta == "different parameters"
+    for frame in (d.value for d in page.dataframe):
+        assert not frame.isna().any().any() and "None" not in frame.astype(str).to_numpy()
+
+
+def test_index_finding_offers_the_create_index_action(page):
+    ok(run_statement(page, "SELECT id, name, status FROM leads WHERE email = 'nobody@example.com'"))
+    assert any("An index on leads (email)" in m.value for m in page.markdown)
+    create = button(page, "Create index on leads (email)…")
+    ok(create.click().run())  # the confirmation dialog: the exact SQL, nothing run yet
+    code = " ".join(c.value for c in page.code)
+    assert 'CREATE INDEX CONCURRENTLY "leads_email_idx" ON "public"."leads" ("email")' in code
+    assert any(b.label == "Run now" for b in page.button)
+    links = [link.proto.page for link in page.get("page_link")]
+    assert any(link.endswith("index_advisor.py") or link == "index_advisor" for link in links), links
+
+
+def test_typical_values_fill_a_placeholder_in_one_click(page, embedded_demo):
+    with psycopg.connect(embedded_demo) as conn:
+        common = conn.execute("SELECT most_common_vals::text::text[] FROM pg_stats WHERE tablename = 'leads' "
+                              "AND attname = 'status' ORDER BY inherited DESC LIMIT 1").fetchone()[0]
+    page.radio(key="plans_mode").set_value("Run a statement").run()
+    ok(page.text_area(key="explain_sql").input("SELECT id, name FROM leads WHERE status = $1 LIMIT $2").run())
+    pills = page.pills(key="explain_typical_1")
+    assert "leads.status" in pills.label and list(pills.options) == common[:5]
+    with pytest.raises(KeyError):
+        page.pills(key="explain_typical_2")  # LIMIT $2 meets no column: no suggestion
+    ok(pills.set_value(common[1]).run())
+    assert page.text_input(key="explain_param_1").value == common[1]  # filled, still an editable box
+    page.text_input(key="explain_param_1").input(common[0])
+    page.text_input(key="explain_param_2").input("5").run()
+    ok(button(page, "Run EXPLAIN").click().run())
+    assert "Execution time" in metrics(page)

@@ -254,3 +254,27 @@ def test_kept_plans_round_trip(where, tmp_path, request):
         assert keep.get(store, first) is None and len(keep.kept(store)) == 2
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgres"])
+def test_kept_plans_are_numbered_from_one_per_database_and_keep_their_values(where, tmp_path, request):
+    if where == "sqlite":
+        target = tmp_path / "store.db"
+    else:
+        target = servers.create_database(request.getfixturevalue("pg_servers")["pg18"], prefix="store", extensions=())
+    store = Store(target)
+    try:
+        keep.keep(store, "other", "elsewhere", DOC, at=500.0)  # takes id 1
+        a = keep.keep(store, "demo", "a", DOC, "SELECT $1", params=["x@y.z"], at=1000.0)
+        b = keep.keep(store, "demo", "b", DOC, "SELECT $1", params=["5"], at=2000.0)
+        c = keep.keep(store, "demo", "c", DOC, "SELECT $1", params=["5"], at=3000.0)
+        listed = keep.kept(store, "demo")
+        assert [(k.id, k.number) for k in listed] == [(c, 3), (b, 2), (a, 1)]
+        assert listed[2].title.startswith("#1 a (") and keep.number_of(store, b) == 2
+        assert keep.get(store, a).number == 1 and keep.get(store, a).params == ["x@y.z"]
+        assert keep.run_difference(listed[2], listed[1]) == "different parameters"
+        assert keep.run_difference(listed[1], listed[0]) is None
+        keep.forget(store, a)
+        assert [k.number for k in keep.kept(store, "demo")] == [2, 1]
+    finally:
+        store.close()

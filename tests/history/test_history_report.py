@@ -119,6 +119,23 @@ def test_report_cli_json_and_html(demo_history, tmp_path):
     assert out.read_text().count("Plotly.newPlot(") == 3
 
 
+def test_report_cli_text_has_the_pages_sections(demo_history):
+    url, path, _store, _ = demo_history
+    env = {"DATABASE_URL": url, "PGPULSE_STORE_URL": str(path)}
+    week = last_full_week().label
+    text = run_cli("report", "--db", "env", "--week", week, env=env)
+    data = json.loads(run_cli("report", "--db", "env", "--week", week, "--json", env=env).stdout)
+    assert text.returncode == 0, text.stderr
+    out = text.stdout
+    opened, resolved = data["findings_opened"], data["findings_resolved"]
+    assert f"Findings: {len(opened)} opened, {len(resolved)} resolved" in out
+    assert all(f["title"] in out for f in opened + resolved)
+    assert "New bloat and unused indexes" in out
+    assert all(b["table"] in out for b in data["new_bloat"])
+    assert all(i["index"] in out for i in data["new_unused_indexes"])
+    assert opened or resolved or data["new_bloat"] or data["new_unused_indexes"], "the demo week has some"
+
+
 def test_snapshot_and_report_cli_give_exact_deltas(pg_servers, tmp_path):
     url = servers.create_database(pg_servers["pg18"])
     with psycopg.connect(url, autocommit=True) as conn:

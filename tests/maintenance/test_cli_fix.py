@@ -76,6 +76,25 @@ def test_yes_drops_an_index_only_when_object_names_it(busy_url, dropper, capsys,
     assert "Nothing to fix" in capsys.readouterr().out
 
 
+def test_yes_runs_vacuum_full_only_when_object_names_the_table(fresh_url, capsys, monkeypatch, tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text("[pgpulse.thresholds]\nbloat_min_mb = 0.5\n")
+    monkeypatch.setenv("PGPULSE_SECRETS", str(secrets))
+    monkeypatch.setenv("PGPULSE_ACTIONS", "1")
+    q(fresh_url, "CREATE TABLE big (id bigint PRIMARY KEY, name text) WITH (autovacuum_enabled = false)")
+    q(fresh_url, "INSERT INTO big SELECT g, 'customer number ' || g FROM generate_series(1, 60000) g")
+    q(fresh_url, "DELETE FROM big WHERE id % 4 <> 0")
+    q(fresh_url, "VACUUM ANALYZE big")
+    size = "SELECT pg_relation_size('big')"
+    before = q(fresh_url, size)[0][0]
+    assert main(["fix", "--dsn", fresh_url, "--check", "tables.bloat", "--yes"]) == 1
+    assert "VACUUM FULL blocks every read and write" in capsys.readouterr().out
+    assert q(fresh_url, size)[0][0] == before
+    assert main(["fix", "--dsn", fresh_url, "--check", "tables.bloat", "--object", "public.big", "--yes"]) == 0
+    assert "Table size" in capsys.readouterr().out
+    assert q(fresh_url, size)[0][0] < before / 2
+
+
 def test_actions_off_means_refused_and_exit_1(busy_url):
     done = fix("--dsn", busy_url, "--weekly", "--yes", actions_on=False)
     assert done.returncode == 1 and "Actions are off" in done.stdout

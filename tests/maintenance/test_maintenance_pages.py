@@ -117,3 +117,24 @@ def test_disabled_actions_show_their_sql_only(page, busy_url, monkeypatch):
     assert 'SELECT "public".pg_stat_statements_reset();' in [c.value for c in at.code]
     assert not [b for b in at.button if (b.key or "").startswith("run:")]
     assert vacuum_count(busy_url) == 0
+
+
+def test_autovacuum_is_turned_back_on_from_its_finding_and_undone_from_the_audit_page(page, busy_url):
+    at = page
+    options = "SELECT reloptions FROM pg_class WHERE relname = %s"
+    reset = next(b for b in at.button if b.label == "RESET autovacuum…")
+    key = reset.key.removeprefix("open:")
+    reset.click().run()
+    assert 'ALTER TABLE "public"."Busy ""T""; x" RESET (autovacuum_enabled);' in [c.value for c in at.code]
+    assert q(busy_url, options, (TABLE,)) == [(["autovacuum_enabled=false"],)]  # the dialog runs nothing
+    at.button(key=f"run:{key}").click().run()
+    until(at, lambda a: any("RESET autovacuum" in s.value and "done" in s.value for s in a.success))
+    assert q(busy_url, options, (TABLE,)) == [(None,)]
+
+    at.switch_page("pages/audit.py").run()
+    undo = next(b for b in at.button if b.label == "Undo…")
+    key = undo.key.removeprefix("open:")
+    undo.click().run()
+    assert 'ALTER TABLE "public"."Busy ""T""; x" SET (autovacuum_enabled = false);' in [c.value for c in at.code]
+    at.button(key=f"run:{key}").click().run()
+    until(at, lambda a: q(busy_url, options, (TABLE,)) == [(["autovacuum_enabled=false"],)])

@@ -79,3 +79,46 @@ def test_utf16_input(tmp_path, capsys):
     path.write_bytes(FIXTURE.read_text().encode("utf-16"))  # what PowerShell's > writes
     assert main(["plan", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["execution_ms"] == 10244.597
+
+
+# PostgreSQL 18's output for a SubPlan in an Index Cond (issue 12): the scan's 0.001 ms x 50 loops
+# cannot hold the SubPlan's 0.005 ms x 50
+SUBPLAN_IN_INDEX_COND = """Nested Loop  (cost=3.18..542.75 rows=50 width=8) (actual time=0.127..0.379 rows=50.00 loops=1)
+  Buffers: shared hit=442
+  ->  Index Only Scan using customers_pkey on customers c  (cost=0.29..5.16 rows=50 width=4) (actual time=0.036..0.039 rows=50.00 loops=1)
+        Index Cond: (id <= 50)
+        Heap Fetches: 0
+        Index Searches: 1
+        Buffers: shared hit=3
+  ->  Index Scan using orders_pkey on orders o  (cost=2.89..10.75 rows=1 width=8) (actual time=0.001..0.001 rows=1.00 loops=50)
+        Index Cond: (id = (SubPlan 2))
+        Index Searches: 50
+        Buffers: shared hit=200
+        SubPlan 2
+          ->  Result  (cost=2.46..2.47 rows=1 width=4) (actual time=0.005..0.005 rows=1.00 loops=50)
+                Buffers: shared hit=239
+                InitPlan 1
+                  ->  Limit  (cost=0.42..2.46 rows=1 width=4) (actual time=0.005..0.005 rows=1.00 loops=50)
+                        Buffers: shared hit=239
+                        ->  Index Scan Backward using orders_pkey on orders o2  (cost=0.42..8177.42 rows=4000 width=4) (actual time=0.005..0.005 rows=1.00 loops=50)
+                              Filter: (customer_id = c.id)
+                              Rows Removed by Filter: 24
+                              Index Searches: 50
+                              Buffers: shared hit=239
+Planning:
+  Buffers: shared hit=200
+Planning Time: 1.091 ms
+Execution Time: 0.532 ms
+"""
+
+
+def test_notes_in_text_and_json():
+    done = run_cli("-", stdin=SUBPLAN_IN_INDEX_COND.encode())
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode()
+    assert "note #2: Its children took 0.20 ms more than this node's own timing: SubPlan 2 in its index" in out
+    assert "note #5: Stopped early: the Limit above" in out and "row-estimate" not in out
+    nodes = json.loads(run_cli("-", "--json", stdin=SUBPLAN_IN_INDEX_COND.encode()).stdout)["nodes"]
+    assert nodes[2]["exclusive_ms"] == 0 and nodes[2]["outside_ms"] == round(0.005 * 50 - 0.001 * 50, 6)
+    assert nodes[5]["stopped_early"] == "the Limit above stopped reading it once it had its rows"
+    assert min(n["exclusive_ms"] for n in nodes) >= 0 and sum(n["share"] for n in nodes) <= 1.000001

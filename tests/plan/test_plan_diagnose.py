@@ -107,7 +107,12 @@ def test_filter_reading_with_pglast():
     terms = filter_terms("((n < (InitPlan 1).col1) AND (id = ANY ('{1,2}'::integer[])) AND (NOT (hashed SubPlan 2)))")
     assert terms.equality == ["id"] and terms.ranges == ["n"]
     assert terms.index_columns == ["id", "n"]
-    assert filter_terms("(a.x = b.y)").index_columns == []  # a join condition, not a constant
+    assert filter_terms("(a.x = a.y)").index_columns == []  # two columns of the scanned table
+    assert filter_terms("(x = y)").index_columns == []
+    # in a scan's Filter another table's column is a value per loop (a SubPlan's, a Nested Loop inner side's)
+    assert filter_terms("(a.x = b.y)").index_columns == ["x"]
+    assert filter_terms("((converted_client_id = c.id) AND (amount > (c.region * 100)))").index_columns == [
+        "converted_client_id", "amount"]
     assert filter_terms("this is ( not sql") is None
 
 
@@ -193,3 +198,27 @@ def test_function_scan_estimates():
     assert any("ALTER FUNCTION find_all_id_under_node ROWS 6" in d.message for d in own)
     builtin = [d for d in findings(fixture_text("from-text/19-plan"), "row-estimate") if "generate_series" in d.message]
     assert len(builtin) == 1 and "ALTER FUNCTION" not in builtin[0].message
+
+
+SUBPLAN_SCAN = """
+Seq Scan on clients c  (cost=0.00..35.50 rows=2550 width=4) (actual time=0.010..12.000 rows=50 loops=1)
+  SubPlan 1
+    ->  Seq Scan on leads  (cost=0.00..120.00 rows=1 width=8) (actual time=0.200..0.240 rows=1 loops=50)
+          Filter: (converted_client_id = c.id)
+          Rows Removed by Filter: 4999
+"""
+
+
+def test_seq_scan_finding_names_table_and_columns_and_carries_the_index():
+    got = findings(SUBPLAN_SCAN, "seq-scan-filter")
+    assert len(got) == 1
+    assert "An index on leads (converted_client_id)" in got[0].message
+    assert got[0].index.table == "leads" and got[0].index.columns == ("converted_client_id",)
+    assert got[0].index.schema is None  # not printed without VERBOSE: the page looks it up
+    hostile = SUBPLAN_SCAN.replace("on leads", 'on "Le""ads {x} <b>"').replace("converted_client_id =", '"Conv id" =')
+    got = findings(hostile, "seq-scan-filter")
+    assert got[0].index.text == '"Le""ads {x} <b>" ("Conv id")'
+    # columns it cannot name: the finding still names the table and shows the Filter
+    got = findings(SUBPLAN_SCAN.replace("(converted_client_id = c.id)", "((converted_client_id + 1) = c.id)"),
+                   "seq-scan-filter")
+    assert got[0].index is None and "An index on leads over the columns its Filter tests" in got[0].message

@@ -48,7 +48,7 @@ def test_text_output(tmp_path, capsys):
     assert "statement 1, line 1: warning [function_on_column]" in out
     assert "fix: CREATE INDEX CONCURRENTLY ON clients ((lower(email)))" in out
     assert "note: statement 3: could not parse" in out
-    assert out.rstrip().endswith("3 finding(s)")
+    assert out.rstrip().endswith("3 findings")
 
 
 def test_fail_flag_and_level(tmp_path):

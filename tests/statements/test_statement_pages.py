@@ -111,6 +111,12 @@ def test_query_detail_of_the_n_plus_one_lookup(open_app, demo_url):
 def test_query_detail_without_or_with_a_bad_queryid(open_app, demo_url):
     at = open_app(demo_url, DETAIL)
     assert not at.error and at.selectbox[0].label == "Statement (busiest first)"
+    # not a blank page: the busiest statements are listed, by their text, each a link to its detail
+    links = [e.proto for e in at.get("page_link")]
+    assert 3 <= len(links) <= 10
+    assert all(" call" in link.label and " · " in link.label for link in links)
+    assert any("SELECT" in link.label.upper() for link in links)
+    assert all("queryid=" in link.query_string for link in links)
     chosen = queryid_of(demo_url, PLANTED["select_star"].statements[0])
     at.selectbox[0].set_value(chosen).run()
     assert at.query_params["queryid"] == str(chosen) and any(m.label == "Mean time" for m in at.metric)

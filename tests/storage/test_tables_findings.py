@@ -36,7 +36,7 @@ EXPECTED = {
     ],
     "dead_tuples": [("tables.dead_tuples", "public.dead_letter_queue", 'VACUUM (ANALYZE) "public"."dead_letter_queue"')],
     "autovacuum_disabled": [("tables.autovacuum_disabled", "public.dead_letter_queue",
-                             'VACUUM (ANALYZE) "public"."dead_letter_queue"')],
+                             'ALTER TABLE "public"."dead_letter_queue" RESET (autovacuum_enabled)')],
     "seq_scan_large_table": [("tables.seq_scans", "public.leads", None)],
     "text_ids": [("schema.text_ids", "public.clients.legacy_client_id", None),
                  ("schema.text_ids", "public.dead_letter_queue.entity_id", None)],

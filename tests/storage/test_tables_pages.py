@@ -32,6 +32,10 @@ def test_tables_page_shows_space_activity_and_fixes(app):
     assert 'VACUUM (ANALYZE) "public"."dead_letter_queue"' in codes
     listed = at.dataframe[0].value
     assert listed.iloc[0]["display"] == "public.leads" and len(listed) <= 50  # largest first, one page
+    # sizes as pg_size_pretty writes them ("71.9 MB"; Streamlit's own "bytes" format wrote "71.9MB")
+    assert listed["total_bytes"].str.fullmatch(r"\d+(\.\d)? (B|kB|MB|GB)").all(), listed["total_bytes"].tolist()
+    health = next(d.value for d in at.dataframe if "live_source" in d.value.columns)  # where live rows come from
+    assert set(health["live_source"]) <= {"counter", "catalog"} and len(health)
     at.text_input(key="tables_search").input("dead_letter").run()
     assert list(at.dataframe[0].value["display"]) == ["public.dead_letter_queue"]
 
