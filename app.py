@@ -42,6 +42,7 @@ PAGES = {
     ],
     "Live": [
         st.Page("pages/activity.py", title="Activity", icon=":material/bolt:", url_path="activity"),
+        st.Page("pages/replication.py", title="Replication", icon=":material/sync_alt:", url_path="replication"),
         st.Page("pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
         st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     ],

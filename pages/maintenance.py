@@ -51,7 +51,8 @@ else:
                "runs one at a time per object, and is written to the Audit log.")
 
 # -- recommended actions -------------------------------------------------------------------------------
-st.subheader("Recommended actions")
+st.subheader("Recommended actions", help="By impact, as on the Overview: risk first, then the share of query time "
+                                         "and the space at stake.")
 result_set = stbind.guarded(lambda: cached_checks.all_findings(db), db.config.display)
 if result_set:
     cached_checks.freshness(db, result_set)
@@ -61,12 +62,12 @@ reset = builders.reset_statements(caps.pgss_schema) if caps.has_pgss else None
 runs_panel(db, [r.action for r in recs] + [reset] * bool(reset))
 if not recs:
     st.info("No finding carries an action right now. Checks that propose a fix (vacuum, unused, duplicate or "
-            "missing indexes, INVALID indexes...) list it here, most urgent first.", icon=":material/task_alt:")
+            "missing indexes, INVALID indexes...) list it here, the most impact first.", icon=":material/task_alt:")
 for rec in recs:
     with st.container(border=True):
         text, button = st.columns([4, 1], vertical_alignment="center")
-        text.markdown(f"{BADGES[rec.severity]} **{rec.title}**")
-        text.caption(f"`{rec.check}` on `{rec.object}`" + (f" — {rec.recommendation}" if rec.recommendation else ""))
+        text.markdown(f"{BADGES[rec.severity]} **{rec.title}**" + (f" · {rec.why}" if rec.why else ""))
+        text.caption(f"`{rec.check}` on `{rec.finding.label if rec.finding else rec.object}`" + (f" — {rec.recommendation}" if rec.recommendation else ""))
         text.code(rec.action.sql + ";", language="sql", wrap_lines=True)
         with button:
             action_control(db, rec.action, finding=rec.finding, with_run=False)
@@ -147,7 +148,7 @@ if current is not None:
             st.markdown(f"**Checks after the routine:** {len(current.findings_after)} finding(s) at warning or "
                         "above still open" + (":" if current.findings_after else "."))
             for finding in current.findings_after:
-                st.markdown(f"- {BADGES[finding.severity]} {finding.title} (`{finding.object}`)")
+                st.markdown(f"- {BADGES[finding.severity]} {finding.title} (`{finding.label}`)")
         st.button("Dismiss", key="routine_forget", on_click=lambda: st.session_state[ROUTINES].pop(db.config.name))
 
 # -- statement statistics ------------------------------------------------------------------------------

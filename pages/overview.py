@@ -4,11 +4,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import stbind
+from lib.checks import impact
 from lib.core.findings import Severity
 from lib.core.fmt import fmt_age, fmt_bytes, fmt_ms, fmt_pct
 from lib.statements import review
 from pages.widgets import cached_checks, history_panels
-from pages.widgets.cards import COLORS, findings_by_severity, metric
+from pages.widgets.cards import COLORS, do_first_line, findings_by_area, metric
 
 db = stbind.require_db()
 caps = db.capabilities
@@ -23,13 +24,29 @@ result = stbind.guarded(lambda: cached_checks.all_findings(db), db.config.displa
 if n is None or result is None:
     st.stop()
 
+topics = impact.topics(result.findings, caps.database)
 worst = result.worst()
-counts = {s: sum(1 for f in result.findings if f.severity == s) for s in Severity}
-verdict = (f"{counts[Severity.CRITICAL]} critical and {counts[Severity.WARNING]} warning findings need attention"
+counts = {s: sum(1 for topic in topics if topic.severity == s) for s in Severity}
+verdict = (f"{counts[Severity.CRITICAL]} critical and {counts[Severity.WARNING]} warning topics need attention"
            if worst >= Severity.WARNING else "Healthy: no warnings")
 {Severity.CRITICAL: st.error, Severity.WARNING: st.warning}.get(worst, st.success)(f"**{verdict}**")
+first = impact.do_first(topics)
+if first:
+    with st.container(border=True):
+        st.markdown("**Do first**", help="The findings that matter most, by impact: share of query time, space at "
+                                         "stake and risk (critical first). Every finding is in its area below.")
+        for rank, topic in enumerate(first, 1):
+            do_first_line(topic, rank)
 
-cols = [*st.columns(3), *st.columns(3)]
+st.subheader("Findings by area", help="Findings about one object (a statement, a table, an index) are one topic.")
+findings_by_area(impact.areas(topics))
+cached_checks.freshness(db, result)
+for check_id, error in result.errors.items():
+    st.caption(f"⚠️ Check `{check_id}` could not run: {error}")
+
+numbers_side, limits = st.columns([3, 2], vertical_alignment="center")
+with numbers_side:
+    cols = [*st.columns(3), *st.columns(3)]
 metric(cols[0], "Database size", fmt_bytes(n.size_bytes), n.size_note)
 metric(cols[1], "Connections", f"{n.connections} / {n.usable_connections}",
        f"{n.active_connections} active · {n.idle_in_transaction} idle in tx")
@@ -64,9 +81,12 @@ def gauge_chart() -> go.Figure:
     return fig
 
 
-st.subheader("Against the limits")
-st.plotly_chart(gauge_chart(), width="stretch", config={"displayModeBar": False})
-history_panels.database_growth_chart(db)
+with limits:
+    st.markdown("**Against the limits**")
+    st.plotly_chart(gauge_chart(), width="stretch", config={"displayModeBar": False})
+growth, targets_side = st.columns(2)
+with growth:
+    history_panels.database_growth_chart(db, height=200)
 
 
 @stbind.cached()
@@ -74,8 +94,9 @@ def review_of(db):  # the same cache entry as the Slow queries page's
     return review.review(db)
 
 
-if caps.has_pgss:
-    st.subheader("Performance targets")
+def performance_targets() -> None:
+    st.markdown("**Performance targets**", help="Mean time of the busiest statements against the guide's targets; "
+                                                "details on Slow queries.")
     statement_review = stbind.guarded(lambda: review_of(db))
     if statement_review is not None:
         cells = [*st.columns(3), *st.columns(3)]
@@ -83,10 +104,8 @@ if caps.has_pgss:
             badge = (":gray-badge[no statements]" if s.ok is None else f":green-badge[:material/check: {s.passed} of "
                      f"{s.statements} pass]" if s.ok else f":red-badge[:material/close: {s.failed} of {s.statements} over]")
             cell.markdown(f"**{s.label}** ≤ {fmt_ms(s.target_ms)}  \n{badge}")
-        st.caption("Mean time of the busiest statements against the guide's targets; details on Slow queries.")
 
-st.subheader("Findings")
-cached_checks.freshness(db, result)
-findings_by_severity(result.findings)
-for check_id, error in result.errors.items():
-    st.caption(f"⚠️ Check `{check_id}` could not run: {error}")
+
+if caps.has_pgss:
+    with targets_side:
+        performance_targets()

@@ -127,6 +127,15 @@ if picked:
     if queryid is not pd.NA:  # hidden texts have no queryid to open
         st.switch_page("pages/query.py", query_params={"queryid": str(int(queryid))})
 
+st.subheader(f"Maintenance and DDL statements ({totals.get('maintenance_statements') or 0})")
+maintenance = stbind.guarded(lambda: page_of(db, Filters(kinds=("maintenance",)), explorer.PAGE_SIZE, 0))
+if maintenance is not None and len(maintenance.frame):
+    st.dataframe(charts.maintenance_frame(maintenance.frame), hide_index=True, width="stretch",
+                 column_config={"Total": st.column_config.NumberColumn(format="%.2f s"),
+                                "Mean": st.column_config.NumberColumn(format="%.2f ms")})
+st.caption("ANALYZE, VACUUM, REFRESH, CREATE / REINDEX INDEX and other DDL are not queries: they are listed here, "
+           "not above, and never count as slow statements or against the performance targets.")
+
 st.subheader("Performance targets")
 statement_review = stbind.guarded(lambda: review_of(db))
 compliance = statement_review.compliance if statement_review else None

@@ -1,4 +1,6 @@
 -- Statements of this database whose mean execution time is above the slow threshold, worst load first.
+-- Maintenance and DDL statements (leading word in %(maintenance_words)s, lib/core/statement_kind.py) are
+-- no slow queries: left out (their time still counts in the load).
 WITH mine AS (
     SELECT s.*
       FROM {pgss}.pg_stat_statements s
@@ -18,5 +20,6 @@ SELECT
   FROM mine m
   LEFT JOIN pg_roles r ON r.oid = m.userid
  WHERE m.mean_exec_time > %(slow_ms)s
+   AND NOT coalesce(lower(substring(left(m.query, 2000) FROM '^(?:\s|/\*.*?\*/|--[^\n]*|\()*([A-Za-z]+)')) = ANY(%(maintenance_words)s::text[]), false)
  ORDER BY m.total_exec_time DESC
  LIMIT %(limit)s

@@ -65,6 +65,7 @@ described AS (
            CASE WHEN g.hidden OR g.query IS NULL THEN 'unknown'
                 WHEN g.lead_word IN ('select', 'with', 'values', 'table') THEN 'select'
                 WHEN g.lead_word IN ('insert', 'update', 'delete', 'merge') THEN g.lead_word
+                WHEN g.lead_word = ANY(%(maintenance_words)s::text[]) THEN 'maintenance'
                 ELSE 'utility' END                                  AS kind
       FROM grouped g
      WHERE g.calls >= %(min_calls)s AND g.matches
@@ -97,10 +98,11 @@ SELECT
     d.wal_bytes::float8                                                 AS wal_bytes,
     d.jit_functions,
     d.jit_ms,
-    d.total_exec_ms / nullif(d.calls, 0) > %(slow_ms)s                  AS slow,
+    d.total_exec_ms / nullif(d.calls, 0) > %(slow_ms)s AND d.kind <> 'maintenance' AS slow,
     count(*) OVER ()                                                    AS matching
   FROM described d
- WHERE cardinality(%(kinds)s::text[]) = 0 OR d.kind = ANY(%(kinds)s::text[])
+ WHERE (cardinality(%(kinds)s::text[]) = 0 AND d.kind <> 'maintenance')  -- listed apart unless asked for
+    OR d.kind = ANY(%(kinds)s::text[])
  ORDER BY CASE %(sort)s::text
               WHEN 'mean' THEN d.total_exec_ms / nullif(d.calls, 0)
               WHEN 'calls' THEN d.calls::float8

@@ -70,6 +70,8 @@ SAMPLE_PARAMS.update({
     "application_name": "pgpulse: tests via app",
 })
 SAMPLE_PARAMS.update({
+    # maintenance and DDL statements counted apart (lib/core/statement_kind.py)
+    "maintenance_words": ["vacuum", "analyze"],
     # the index advisor (queries/advisor_*.sql)
     "schemas": ["public"],
     "definition": "CREATE INDEX ON public.clients (lower(email))",

@@ -48,6 +48,22 @@ def test_overview_numbers_on_screen_with_no_error(browser, app_url):
     page.close()
 
 
+def test_overview_fits_about_two_screens_with_areas_collapsed(browser, app_url):
+    page = open_page(browser, app_url)
+    page.get_by_text("Findings checked", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_text("Performance targets", exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    assert height <= 2 * 900 * 1.15, f"the Overview is {height} px tall"
+    areas = page.locator('[data-testid="stExpander"] details')
+    assert areas.count() >= 4
+    assert all(not areas.nth(i).evaluate("d => d.open") for i in range(areas.count()))
+    assert page.get_by_text("Do first", exact=True).count() == 1
+    page.set_viewport_size({"width": 1440, "height": height})
+    page.screenshot(path=str(SHOTS / "overview-triage.png"))
+    page.close()
+
+
 def test_first_deep_link_asks_for_the_password_then_lands_where_it_pointed(embedded_demo, browser):
     """The very first request after start is a deep link: it must not skip app.py's password gate,
     and once through it the visitor is on the page (and the statement) the link named."""

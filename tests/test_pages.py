@@ -41,7 +41,15 @@ def test_overview_shows_the_key_numbers_and_findings(app):
         assert label in labels
     slow = next(m for m in app.metric if m.label == "Slow statements")
     assert int(slow.value) >= 1  # the demo plants slow statements
-    assert any("Warning" in e.label for e in app.expander)
+    # findings triaged: a short "Do first" list, then one collapsed line per area with its count and worst severity
+    assert any(m.value.startswith("**Do first**") for m in app.markdown)
+    areas = [e.label for e in app.expander]
+    assert any(label.startswith("**Queries** · ") and "worst: warning" in label for label in areas), areas
+    assert any(label.startswith("**Indexes** · ") for label in areas), areas
+    first = [m.value for m in app.markdown if m.value.startswith("**1.**")]
+    assert len(first) == 1 and "query time" in first[0]  # the demo's heaviest statement, by its share of time
+    # the statement is named by its text, never by its queryid
+    assert not re.search(r"\*\*-?\d{6,}\*\*", first[0]), first[0]
 
 
 def test_unreachable_database_is_a_banner_not_a_traceback(monkeypatch):

@@ -39,6 +39,8 @@ LOCKS = {
                         "since the last reset are lost for every tool reading them.",
     "cancel_backend": "No lock. The session's running statement is cancelled; its transaction rolls back.",
     "terminate_backend": "No lock. The session is disconnected; its open transaction rolls back.",
+    "drop_replication_slot": "No lock on tables. The slot goes, and the WAL it kept can be recycled; its "
+                             "consumer (a standby or subscription) can never resume from it and must be rebuilt.",
     "alter_policy": "ACCESS EXCLUSIVE on the table for an instant: reads and writes of it wait while the "
                     "policy changes (at most action_lock_timeout_ms to get the lock).",
     "enable_rls": "ACCESS EXCLUSIVE on the table for an instant: reads and writes of it wait while row-level "
@@ -175,6 +177,13 @@ def index_name(table: str, columns: Sequence[str]) -> str:
 def _cut(text: str, limit: int) -> str:
     """At most `limit` bytes of UTF-8, on a character boundary."""
     return text.encode()[:limit].decode(errors="ignore")
+
+
+def drop_replication_slot(slot: str) -> Action:
+    """pg_drop_replication_slot of one slot (refused while a consumer uses it)."""
+    statement = sql.SQL("SELECT pg_catalog.pg_drop_replication_slot({})").format(sql.Literal(slot))
+    return Action(kind="drop_replication_slot", sql=render(statement), lock=LOCKS["drop_replication_slot"],
+                  target_kind="replication_slot", target_name=slot)
 
 
 def alter_policy(schema: str, table: str, policy: str, using: str | None, check: str | None) -> Action:

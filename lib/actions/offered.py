@@ -7,8 +7,10 @@ an object cannot do is said in a note instead of a button that would only fail.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lib.actions import builders
@@ -39,11 +41,30 @@ def for_table(row: Mapping[str, Any], matview: Mapping[str, Any] | None = None) 
     return RowActions(row["display"], tuple(offered), tuple(notes))
 
 
-def for_index(row: Mapping[str, Any]) -> RowActions:
-    """REINDEX INDEX CONCURRENTLY, and DROP INDEX CONCURRENTLY where PostgreSQL allows it."""
+def drop_wait_until(scans: Any, stats_age: timedelta | None, min_days: float,
+                    now: datetime | None = None) -> datetime | None:
+    """When an index never scanned may be called unused and dropped: None when it may be now (it was scanned,
+    or the statistics cover `min_days` (`unused_index_min_stats_age_days`)), else the moment they will."""
+    if scans is None or (isinstance(scans, float) and math.isnan(scans)) or int(scans) > 0:
+        return None
+    if stats_age is None:
+        stats_age = timedelta(0)
+    left = timedelta(days=min_days) - stats_age
+    return (now or datetime.now(UTC)) + left if left > timedelta(0) else None
+
+
+def wait_note(until: datetime) -> str:
+    return (f"Never scanned, but its statistics are too young to call it unused: no DROP INDEX before "
+            f"{until:%Y-%m-%d %H:%M} UTC, when they cover enough normal traffic (monthly jobs too).")
+
+
+def for_index(row: Mapping[str, Any], stats_age: timedelta | None = None, min_days: float = 0) -> RowActions:
+    """REINDEX INDEX CONCURRENTLY, and DROP INDEX CONCURRENTLY where PostgreSQL allows it and the index is not
+    merely unscanned over statistics younger than `min_days` (then a note says from when)."""
     schema, name = row["schema"], row["name"]
     offered = [builders.reindex(schema, name)]
     notes = []
+    wait = drop_wait_until(row.get("idx_scan"), stats_age, min_days)
     constraint = row.get("constraint_name")
     if isinstance(constraint, str) and constraint:
         notes.append(f"It backs the constraint {constraint}: it goes only with the constraint (ALTER TABLE "
@@ -51,6 +72,8 @@ def for_index(row: Mapping[str, Any]) -> RowActions:
     elif row.get("partitioned"):
         notes.append("A partitioned index cannot be dropped CONCURRENTLY (PostgreSQL refuses it): a plain DROP "
                      "INDEX locks the whole partitioned table, so none is offered here.")
+    elif wait is not None:
+        notes.append(wait_note(wait))
     else:
         offered.append(builders.drop_index(schema, name))
     return RowActions(row["display"], tuple(offered), tuple(notes))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from lib.alerts.config import AlertConfig, Rule
 from lib.checks import run_checks
+from lib.core import statement_kind
 from lib.core.errors import describe
 from lib.core.findings import CheckContext, Severity
 from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, plural
@@ -59,7 +60,7 @@ def slow_statements(db, rule: Rule) -> list[Breach]:
     if problem:
         raise RuleUnavailable(problem)
     threshold = rule.value(db.thresholds)
-    rows = db.rows("slow_statements", {"slow_ms": threshold, "limit": SLOW_LIMIT})
+    rows = db.rows("slow_statements", {"slow_ms": threshold, "limit": SLOW_LIMIT, **statement_kind.params()})
     return [Breach("slow_statements", str(r["queryid"]), Severity.WARNING,
                    f"Statement {r['queryid']} averages {fmt_ms(r['mean_exec_ms'])} over {plural(r['calls'], 'call')} "
                    f"(slow above {fmt_ms(threshold)}): {' '.join((r['query'] or '').split())[:160]}",

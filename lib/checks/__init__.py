@@ -1,5 +1,6 @@
 """The checks: every module here registers its checks with lib.core.findings.check; importing the
-package loads them all. `run_checks` runs them (one failing check never stops the rest)."""
+package loads them all. `run_checks` runs them (one failing check never stops the rest) and drops what they
+find about pgpulse's own objects (lib.storage.own)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 
 from lib.core.errors import describe
 from lib.core.findings import REGISTRY, CheckContext, CheckRun, CheckSpec, Finding, finding_order
+from lib.storage import own
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
@@ -24,6 +26,12 @@ def check_ttls() -> list[int]:
     return sorted({spec.ttl for spec in load_checks().values()})
 
 
+def own_objects(ctx: CheckContext) -> own.OwnObjects | None:
+    """pgpulse's own objects in the database (never findings); None when they cannot be read."""
+    try:
+        return ctx.memo("own_objects", lambda: own.collect(ctx.db))
+    except Exception:  # noqa: BLE001 - the findings stand; they may then name a store table
+        return None
 # `only` word for the findings that answer a Supabase lint, whatever check made them.
 SUPABASE = "supabase"
 
@@ -54,5 +62,8 @@ def run_checks(ctx: CheckContext, only: Iterable[str] | None = None, ttl: int | 
             findings.extend(found)
         except Exception as exc:  # noqa: BLE001 - a check's failure is reported, not raised
             errors[spec.id] = describe(exc).line()
+    mine = own_objects(ctx) if findings else None
+    if mine is not None:
+        findings = [f for f in findings if not mine.about(f)]
     findings.sort(key=finding_order)
     return CheckRun(findings, errors, started)

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from lib.actions import builders
+from lib.actions import builders, offered
 from lib.checks.overview import CACHE_MIN_BLOCKS
 from lib.checks.tables import settings
 from lib.core import rows
@@ -52,6 +52,8 @@ def unused(ctx: CheckContext) -> list[Finding]:
     found = indexes.unused(catalog(ctx), int(t.unused_index_min_size_mb * 1024 * 1024))
     rows = records(found.head(t.max_findings_per_check))  # a new database may have 20,000 of them
 
+    wait = offered.drop_wait_until(0, age, t.unused_index_min_stats_age_days)
+
     def build(r: dict) -> Finding:
         # PostgreSQL counts writes per table, not per index (and not since the index exists): what is
         # known is the table's inserts and non-HOT updates since the statistics began, labelled as such.
@@ -63,14 +65,16 @@ def unused(ctx: CheckContext) -> list[Finding]:
                      "of its table writes to it (the table's writes are shown: PostgreSQL keeps no per-index "
                      "count). Drop it (its definition is kept in the audit log).")
         else:
+            evidence["droppable_from"] = stamp(wait)
             words = (f"No scan yet, but the statistics are only {fmt_ms(age_days * 86_400_000)} old: wait "
                      f"until they cover {t.unused_index_min_stats_age_days:g} days of normal traffic (monthly "
-                     "jobs too) before dropping it.")
+                     f"jobs too), on {stamp(wait)}, before dropping it. No DROP INDEX is offered until then.")
         if r["partitioned"]:
             words += " " + PARTITIONED_NOTE
         return tag_outside_supabase(Finding(
             "indexes.unused", Severity.WARNING if old_enough else Severity.INFO, r["display"],
-            f"{r['display']} ({fmt_bytes(r['index_bytes'])}) has never been scanned", evidence, words, drop(r)),
+            f"{r['display']} ({fmt_bytes(r['index_bytes'])}) has never been scanned", evidence, words,
+            drop(r) if old_enough else None),
             "unused_index", r["schema"])
 
     return capped(rows, t.max_findings_per_check, build,

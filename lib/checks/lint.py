@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lib.checks.queries import busy
-from lib.core.findings import CheckContext, Finding, Severity, check
+from lib.core.findings import STATEMENT_KEY, CheckContext, Finding, Severity, check
 from lib.sqltext.lint import LintReport, lint
 from lib.sqltext.rules import RULES
 
@@ -51,7 +51,7 @@ def rule_check(rule_id: str):
                 f"lint.{rule_id}", Severity.WARNING if warn else Severity.INFO, str(stmt.queryid),
                 f"{RULES[rule_id].title}: {stmt.short}",
                 {"mean_exec_ms": round(stmt.mean_exec_ms, 3), "calls": stmt.calls,
-                 "load_share": round(stmt.load_share, 4)},
+                 "load_share": round(stmt.load_share, 4), STATEMENT_KEY: stmt.query},
                 recommendation(hits),
             ))
             if len(out) >= MAX_PER_RULE:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lib.core.findings import CheckContext, Finding, Severity, check
+from lib.core import statement_kind
+from lib.core.findings import STATEMENT_KEY, CheckContext, Finding, Severity, check
 from lib.core.fmt import fmt_bytes, fmt_ms, fmt_pct, one_line, plural
 from lib.live import overview
 
@@ -77,12 +78,13 @@ def slow_statements(ctx: CheckContext) -> list[Finding]:
     if not ctx.caps.has_pgss:
         return []
     slow_ms = ctx.thresholds.slow_query_ms
-    rows = ctx.db.rows("slow_statements", {"slow_ms": slow_ms, "limit": 50})
+    rows = ctx.db.rows("slow_statements", {"slow_ms": slow_ms, "limit": 50, **statement_kind.params()})
     return [Finding(
         "queries.slow", Severity.WARNING, str(r["queryid"]),
         f"Mean {fmt_ms(r['mean_exec_ms'])} over {plural(r['calls'], 'call')}: {one_line(r['query'], 80)}",
         {"mean_exec_ms": round(r["mean_exec_ms"], 3), "calls": r["calls"],
-         "total_exec_ms": round(r["total_exec_ms"], 3), "load_share": round(r["load_share"] or 0, 4)},
+         "total_exec_ms": round(r["total_exec_ms"], 3), "load_share": round(r["load_share"] or 0, 4),
+         STATEMENT_KEY: r["query"] or ""},
         f"Slower than {fmt_ms(slow_ms)} on average: open it on Slow Queries to see its plan and lint advice.",
     ) for r in rows]
 

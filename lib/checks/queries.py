@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib.core.findings import CheckContext, Finding, Severity, check
+from lib.core.findings import STATEMENT_KEY, CheckContext, Finding, Severity, check
 from lib.core.fmt import fmt_ms
 from lib.statements import explorer, nplus1, table_keys, targets
 
@@ -26,7 +26,8 @@ def n_plus_one(ctx: CheckContext) -> list[Finding]:
         f"{'Likely' if n.likely else 'Possible'} N+1: {n.lookup.short} runs once per row of {n.listing.short}",
         {"lookup_calls": n.lookup.calls, "list_calls": n.listing.calls,
          "rows_per_call": round(n.lookup.rows_per_call, 2), "list_queryid": str(n.listing.queryid),
-         "total_exec_ms": round(n.lookup.total_exec_ms, 3)},
+         "total_exec_ms": round(n.lookup.total_exec_ms, 3), "load_share": round(n.lookup.load_share, 4),
+         STATEMENT_KEY: n.lookup.query or ""},
         f"{n.describe()}. Fetch the related rows in one query: a JOIN with the list statement, or the lookup "
         f"for every listed key at once:\n\n```sql\n{n.batched_sql}\n```",
     ) for n in found]
@@ -49,6 +50,7 @@ def performance_targets(ctx: CheckContext) -> list[Finding]:
         f"{a.label} slower than its {fmt_ms(a.target_ms)} target (mean {fmt_ms(a.statement.mean_exec_ms)}): "
         f"{a.statement.short}",
         {"mean_exec_ms": round(a.statement.mean_exec_ms, 3), "target_ms": a.target_ms,
-         "calls": a.statement.calls, "load_share": round(a.statement.load_share, 4)},
+         "calls": a.statement.calls, "load_share": round(a.statement.load_share, 4),
+         STATEMENT_KEY: a.statement.query or ""},
         f"Classified as {a.label.lower()} ({a.reason}). Open it on Query detail for its plan and lint advice.",
     ) for a in offenders]

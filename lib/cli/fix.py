@@ -14,6 +14,7 @@ from lib.core.fmt import plural
 from lib.core.store import open_store
 from lib.maintenance import progress, recommend, routine, runner
 from lib.maintenance.recommend import Recommendation
+from lib.maintenance.target import KIND_WORDS, TYPED_KINDS
 
 MARKS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "info", Severity.OK: " ok "}
 
@@ -100,7 +101,8 @@ def _describe(rec: Recommendation) -> None:
 def _run_one(db, store, rec: Recommendation, args) -> str:
     action = rec.action
     typed = None
-    if action.kind == "drop_index":
+    typed_kind = TYPED_KINDS.get(action.kind)
+    if typed_kind:
         typed = action.target_name if args.yes and args.object in (
             action.target_name, f"{action.target_schema}.{action.target_name}") else None
     if action.kind == "vacuum_full" and args.yes and not (args.object and _matches(rec, args.object)):
@@ -108,10 +110,11 @@ def _run_one(db, store, rec: Recommendation, args) -> str:
               "it runs only when --object names that table")
         return "refused"
     if not args.yes:
-        question = (f"Type the index name to drop {action.target_schema}.{action.target_name}: "
-                    if action.kind == "drop_index" else f"Run {action.sql}? [y/N] ")
+        shown = f"{action.target_schema}.{action.target_name}" if action.target_schema else action.target_name
+        question = (f"Type the {typed_kind} name to confirm {KIND_WORDS[action.kind]} of {shown}: " if typed_kind
+                    else f"Run {action.sql}? [y/N] ")
         answer = input(question).strip()
-        if action.kind == "drop_index":
+        if typed_kind:
             typed = answer
         elif answer.lower() not in ("y", "yes"):
             print("  skipped")

@@ -53,6 +53,10 @@ class Thresholds:
     cache_hit_ratio: float = 0.99
     long_running_s: float = 60.0
     idle_in_transaction_s: float = 60.0
+    # Replication: an inactive slot keeps WAL until the disk fills (warning), critical past this much WAL;
+    # a standby this far behind in replay is a finding.
+    inactive_slot_critical_mb: float = 1024.0
+    replication_lag_s: float = 60.0
     sequence_ratio: float = 0.90
     partition_rows: int = 10_000_000
     # Monitoring sessions: a dashboard must never queue behind someone's lock.

@@ -17,7 +17,11 @@ from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from lib.core import fmt
+
 LIVE_TTL_S = 30
+# evidence key holding the SQL text of the statement a finding is about (its object being the queryid)
+STATEMENT_KEY = "statement"
 CATALOG_TTL_S = 300
 
 
@@ -69,6 +73,17 @@ class Finding:
         data = asdict(self)
         data["severity"] = self.severity.label
         return data
+
+    @property
+    def statement(self) -> str | None:
+        """The SQL text of the statement a finding is about (its object is then the queryid), if any."""
+        text = self.evidence.get(STATEMENT_KEY)
+        return text if isinstance(text, str) and text else None
+
+    @property
+    def label(self) -> str:
+        """The object as people read it: a statement by its shortened text, anything else by its name."""
+        return fmt.statement_label(self.statement, self.object) if self.statement else self.object
 
 
 @dataclass(frozen=True)

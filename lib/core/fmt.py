@@ -156,3 +156,15 @@ def one_line(text: str | None, width: int) -> str:
     """A text (a statement, usually) on one line of at most `width` characters, cut with an ellipsis."""
     flat = " ".join((text or "").split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+STATEMENT_LABEL_WIDTH = 70
+
+
+def statement_label(text: str | None, queryid: int | str | None = None, width: int = STATEMENT_LABEL_WIDTH) -> str:
+    """How a statement is named for people: its text on one line, shortened (never a bare queryid while the
+    text is known); a statement whose text is hidden or gone says so with its queryid."""
+    shown = one_line(text, width)
+    if shown:
+        return shown
+    return f"statement {queryid} (text not visible)" if queryid is not None else "statement (text not visible)"

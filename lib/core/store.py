@@ -45,6 +45,17 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+CREATED_TABLE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)", re.I)
+MIGRATIONS_TABLE = "pgpulse_schema_migrations"
+
+
+def table_names() -> list[str]:
+    """Every table the store's migrations create, and the migrations' own: what pgpulse owns in a database
+    that holds its store."""
+    return sorted({MIGRATIONS_TABLE, *(name.lower() for _, _, script in migrations()
+                                       for name in CREATED_TABLE.findall(script))})
+
+
 def split_script(script: str) -> list[str]:
     # Migrations are plain DDL: no semicolons inside strings or bodies, so a split on ';' is exact.
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]

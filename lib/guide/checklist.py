@@ -53,8 +53,10 @@ class Score:
 
 
 def _names(findings: list[Finding], database: str, most: int = 3) -> str:
-    """The objects named by findings (a finding about the whole database by its title)."""
-    objects = [f.title if f.object == database else f.object for f in findings if not f.title.startswith("…")]
+    """The objects named by findings (a finding about the whole database by its title, a statement by its
+    shortened text, never its queryid); one object found by several checks is named once."""
+    objects = [f.title if f.object == database else f.label for f in findings if not f.title.startswith("…")]
+    objects = list(dict.fromkeys(objects))
     shown = ", ".join(objects[:most])
     extra = sum(f.evidence.get("more", 0) for f in findings) + max(len(objects) - most, 0)
     return shown + (f" and {extra:,} more" if extra else "")

@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from lib.core import statement_kind
 from lib.history import causes, read
 from lib.history.periods import Period
 
@@ -97,6 +98,8 @@ def build_review(store, database: str, period: Period, thresholds) -> Review:
     index_tables = causes.index_tables(relations)
     ratio = thresholds.regression_ratio
     for s in statements:
+        if statement_kind.is_maintenance(s["query"]):
+            continue  # ANALYZE, REFRESH, CREATE INDEX...: no slow query, regression or improvement
         p = s["previous"]
         mean = s["mean_exec_ms"]
         if mean is not None and mean > slow and p is None:
@@ -113,6 +116,11 @@ def build_review(store, database: str, period: Period, thresholds) -> Review:
     review.daily = _daily(current, period, "current") + _daily(earlier, prev, "previous")
     review.sizes = [{"at": s["at"], "size_bytes": s["size_bytes"]} for s in snaps]
     return review
+
+
+def _slow(s: dict, slow: float) -> bool:
+    """A slow query: mean above the threshold, and not a maintenance or DDL statement."""
+    return (s["mean_exec_ms"] or 0) > slow and not statement_kind.is_maintenance(s.get("query"))
 
 
 def _with_previous(s: dict, p: dict | None) -> dict:
@@ -139,8 +147,8 @@ def _numbers(store, database, period, current, earlier, now_stmts, before_stmts,
 
     now, then = totals(current), totals(earlier)
     end, start = read.snapshot_at(store, database, period.until), read.snapshot_at(store, database, period.since)
-    slow_now = sum(1 for s in now_stmts if (s["mean_exec_ms"] or 0) > slow) if current else None
-    slow_then = sum(1 for s in before_stmts if (s["mean_exec_ms"] or 0) > slow) if earlier else None
+    slow_now = sum(1 for s in now_stmts if _slow(s, slow)) if current else None
+    slow_then = sum(1 for s in before_stmts if _slow(s, slow)) if earlier else None
     return [
         KeyNumber("database_size", "Database size", end and end["size_bytes"], start and start["size_bytes"], "bytes"),
         KeyNumber("total_query_time", "Query time", now["exec_ms"], then["exec_ms"], "ms", "lower"),

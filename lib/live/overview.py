@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from lib.core import statement_kind
 from lib.core.fmt import fmt_bytes, fmt_pct
 
 # The guide's Supabase free-tier size limit, applied to a recognised Supabase project with no limit set.
@@ -99,7 +100,7 @@ def collect(db) -> OverviewNumbers:
         stats_reset=row["stats_reset"], server_started=row["server_started"],
     )
     if db.capabilities.has_pgss:
-        totals = db.one("pgss_totals", {"slow_ms": db.thresholds.slow_query_ms})
+        totals = db.one("pgss_totals", {"slow_ms": db.thresholds.slow_query_ms, **statement_kind.params()})
         numbers.update(statements=totals["statements"], calls=int(totals["calls"]),
                        total_exec_ms=float(totals["total_exec_ms"]), slow_statements=totals["slow_statements"],
                        statements_reset=totals["stats_reset"], evicted=totals["evicted"])

@@ -59,6 +59,11 @@ def capture(reader: Reader, resolved: Resolved) -> dict[str, Any]:
         return plain(figures | {"valid": row["index_valid"], "scans": row["index_scans"],
                                 "table_total_bytes": row["table_total_bytes"],
                                 "definition": row["index_definition"]})
+    if kind == "drop_replication_slot":
+        row = reader.one("maint_slot", {"name": target.name})
+        if row is None:
+            return {"exists": False}
+        return plain({"exists": True, "active": row["active"], "retained_bytes": row["retained_bytes"]})
     if kind == "reset_statements":
         row = reader.one("maint_reset_loss") or {}
         return plain({"statements": row.get("statements"), "calls": row.get("calls"),
@@ -102,6 +107,10 @@ def summary(kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
         return f"Index created: {fmt_bytes(after.get('size_bytes'))}, {validity(after)}."
     if kind == "refresh_matview":
         return f"Refreshed: {fmt_bytes(before.get('size_bytes'))} → {fmt_bytes(after.get('size_bytes'))}."
+    if kind == "drop_replication_slot":
+        if after.get("exists"):
+            return "The slot still exists."
+        return f"Slot dropped; the {fmt_bytes(before.get('retained_bytes'))} of WAL it kept can be recycled."
     if kind == "reset_statements":
         return f"Statements tracked {fmt_count(before.get('statements'))} → {fmt_count(after.get('statements'))}."
     if kind == "alter_policy":
@@ -168,6 +177,10 @@ def effect(resolved: Resolved, before: dict[str, Any]) -> str:
     if kind == "refresh_matview":
         blocking = "reads go on" if resolved.target.concurrently else "every read of it waits"
         return f"Recomputes the view ({fmt_bytes(before.get('size_bytes'))} now) from its query; {blocking}."
+    if kind == "drop_replication_slot":
+        return (f"Drops {resolved.target.display}, which keeps {fmt_bytes(before.get('retained_bytes'))} of WAL on "
+                "disk: the server recycles it at its next checkpoints. Whatever used the slot (a standby, a "
+                "logical subscription) can never resume from it and must be rebuilt.")
     if kind == "alter_policy":
         return ("Replaces the policy's expressions with the ones shown: each session function is called once "
                 "per statement (an InitPlan) instead of once per row. The rows each user may read or change do "

@@ -52,6 +52,8 @@ class Resolved:
             return f"relation:{self.table['oid']}"
         if self.target.pid is not None:
             return f"backend:{self.target.pid}"
+        if self.target.kind == "drop_replication_slot":
+            return f"slot:{self.target.name}"
         if "function" in self.extra:
             return f"function:{self.extra['function']['oid']}"
         return "pg_stat_statements"
@@ -70,6 +72,8 @@ def resolve(reader: Reader, action: Action, caps) -> Resolved:
     kind = action.kind
     if kind == "reset_statements":
         return _reset(reader, target, caps)
+    if kind == "drop_replication_slot":
+        return _slot(reader, target)
     if target.pid is not None:
         return _backend(reader, target, caps, action.backend_start)
     if kind == "function_search_path":
@@ -127,6 +131,19 @@ def _relation_privilege(reader: Reader, resolved: Resolved, kind: str, caps) -> 
                     "upgrade to PostgreSQL 17+ to grant the MAINTAIN privilege")
     raise Refused(f"Role {rights['role']} may not run {KIND_WORDS[kind]} on {resolved.table_display}, which "
                   f"belongs to {rights['owner_name']}. To do it: {'; or '.join(ways)}.")
+
+
+def _slot(reader: Reader, target: Target) -> Resolved:
+    slot = reader.one("maint_slot", {"name": target.name})
+    if slot is None:
+        raise Refused(f"{target.display} does not exist (any more).")
+    if slot["active"]:
+        raise Refused(f"{target.display} is in use (pid {slot['active_pid']}): a consumer reads it now. Stop that "
+                      "standby or subscription first if the slot really must go.")
+    if not slot["allowed"]:
+        raise Refused(f"Role {slot['role']} may not drop replication slots: a superuser or a role with the "
+                      "REPLICATION attribute may.")
+    return Resolved(target, extra={"slot": slot})
 
 
 def _function(reader: Reader, target: Target) -> Resolved:

@@ -13,9 +13,10 @@ from lib.maintenance.hooks import history_hook
 from lib.maintenance.precheck import Refused, conflicts, resolve
 from lib.maintenance.reader import Reader
 from lib.maintenance.runner import disabled_reason
+from lib.maintenance.target import TYPED_KINDS
 
 # Actions confirmed by typing the object's name, and what that name is.
-TYPED = {"drop_index": "the index name", "enable_rls": "the table name"}
+TYPED = {kind: f"the {what} name" for kind, what in TYPED_KINDS.items()}
 WARNINGS = {"enable_rls": "Clients lose access: once row-level security is on, anon and authenticated (every API "
                           "client) read and change only what a policy allows, so with no policy for them, nothing "
                           "at all. Create the policies first, or right after."}

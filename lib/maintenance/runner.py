@@ -41,7 +41,7 @@ from lib.maintenance import audit, figures, lock, precheck
 from lib.maintenance.hooks import snapshot_before_reset
 from lib.maintenance.precheck import INDEX_KINDS, Refused, Resolved, resolve
 from lib.maintenance.reader import Reader
-from lib.maintenance.target import BACKEND_FUNCTIONS, KIND_WORDS, parse
+from lib.maintenance.target import BACKEND_FUNCTIONS, KIND_WORDS, TYPED_KINDS, parse
 
 FINAL = ("done", "failed", "refused", "cancelled")
 APP_NAME_BYTES = 63  # PostgreSQL truncates application_name there
@@ -169,6 +169,9 @@ def _refuse_early(db, action: Action, typed_name: str | None) -> None:
         raise Refused(f"DROP INDEX needs the index name typed to confirm: {action.target_name}.")
     if action.kind == "enable_rls" and typed_name != action.target_name:
         raise Refused(f"Enabling row-level security needs the table name typed to confirm: {action.target_name}.")
+    if action.kind in TYPED_KINDS and typed_name != action.target_name:
+        raise Refused(f"{KIND_WORDS[action.kind]} needs the {TYPED_KINDS[action.kind]} name typed to confirm: "
+                      f"{action.target_name}.")
 
 
 def _run_on_session(db, run: ActionRun, store: Store) -> None:

@@ -31,7 +31,9 @@ KIND_WORDS = {"vacuum": "VACUUM", "vacuum_analyze": "VACUUM (ANALYZE)", "vacuum_
               "refresh_matview": "REFRESH MATERIALIZED VIEW", "reset_statements": "pg_stat_statements reset",
               "cancel_backend": "cancel", "terminate_backend": "terminate", "alter_policy": "ALTER POLICY",
               "enable_rls": "ENABLE ROW LEVEL SECURITY", "disable_rls": "DISABLE ROW LEVEL SECURITY",
-              "function_search_path": "SET search_path"}
+              "function_search_path": "SET search_path", "drop_replication_slot": "DROP replication slot"}
+# Kinds whose confirmation asks for the object's name to be typed, and what that name is.
+TYPED_KINDS = {"drop_index": "index", "enable_rls": "table", "drop_replication_slot": "slot"}
 
 
 class ActionMismatch(ValueError):
@@ -53,6 +55,8 @@ class Target:
     def display(self) -> str:
         if self.pid is not None:
             return f"backend {self.pid}"
+        if self.kind == "drop_replication_slot":
+            return f"replication slot {self.name}"
         if self.kind == "alter_policy":
             return f'{self.schema}.{self.name} policy "{self.detail}"'
         if self.signature:
@@ -96,6 +100,13 @@ def parse(action: Action) -> Target:
         if str(pid) != action.target_name:
             raise ActionMismatch(f"its SQL signals pid {pid}, not its target {action.target_name}")
         return Target(action.kind, pid=pid)
+    if action.kind == "drop_replication_slot":
+        args = _function_call(node, "pg_drop_replication_slot").args or ()
+        if len(args) != 1 or not isinstance(args[0], ast.A_Const) or not isinstance(args[0].val, ast.String):
+            raise ActionMismatch("a slot drop takes exactly one slot name")
+        if args[0].val.sval != action.target_name:
+            raise ActionMismatch(f"its SQL drops slot {args[0].val.sval}, not its target {action.target_name}")
+        return Target(action.kind, name=action.target_name)
     raise ActionMismatch(f"pgpulse does not know how to run a {action.kind!r} action")
 
 

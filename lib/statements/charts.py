@@ -64,6 +64,12 @@ def table_frame(frame: pd.DataFrame, io_timing: bool) -> pd.DataFrame:
     return table
 
 
+def maintenance_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The maintenance and DDL statements, listed apart from the queries: what ran, how often, how long."""
+    return pd.DataFrame({"Statement": [one_line(q, 120) for q in frame["query"]], "Calls": frame["calls"],
+                         "Mean": frame["mean_exec_ms"], "Total": frame["total_exec_ms"] / 1000})
+
+
 def _short(text: str, width: int = 48) -> str:
     return one_line(text, width)
 

@@ -12,11 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from lib.core import fmt
+from lib.core import fmt, statement_kind
 
 SORTS = {"total": "Total time", "mean": "Mean time", "calls": "Calls", "io": "I/O", "temp": "Temp written"}
 # The first keyword decides the kind in SQL; WITH counts as select. 'unknown' is a hidden or missing text.
-KINDS = ("select", "insert", "update", "delete", "merge", "utility", "unknown")
+# 'maintenance' (ANALYZE, VACUUM, REFRESH, CREATE INDEX, other DDL: lib.core.statement_kind) is listed only when
+# asked for: such statements are not queries.
+KINDS = ("select", "insert", "update", "delete", "merge", "utility", "maintenance", "unknown")
 PAGE_SIZE = 50
 LIST_TEXT_CHARS = 300  # characters of each text in list queries; the drill-down shows it whole
 BUSIEST_LIMIT = 500  # statements whose SQL is read (lint, targets, N+1): the busiest by total time
@@ -72,7 +74,7 @@ class StatementText:
 def list_page(db, filters: Filters = Filters(), limit: int = PAGE_SIZE, offset: int = 0,
               text_chars: int = LIST_TEXT_CHARS) -> StatementPage:
     params = {**filters.params(), "limit": max(int(limit), 1), "offset": max(int(offset), 0),
-              "text_chars": text_chars, "slow_ms": db.thresholds.slow_query_ms}
+              "text_chars": text_chars, "slow_ms": db.thresholds.slow_query_ms, **statement_kind.params()}
     frame = db.frame("statements_list", params)
     source = frame
     if not len(frame) and params["offset"]:
@@ -104,7 +106,7 @@ def roles(db) -> list[str]:
 
 def totals(db) -> dict[str, Any]:
     """Calls, time, slow statements, last reset and evictions of this database's statements."""
-    return db.one("pgss_totals", {"slow_ms": db.thresholds.slow_query_ms}) or {}
+    return db.one("pgss_totals", {"slow_ms": db.thresholds.slow_query_ms, **statement_kind.params()}) or {}
 
 
 def one_line(text: str, width: int = 120) -> str:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from pglast import ast, enums
 
+from lib.core import statement_kind
 from lib.sqltext.classify import Classification, classify, tables
 from lib.sqltext.parse import ParseFailure, parse_whole
 from lib.statements import explorer, table_keys
@@ -135,6 +136,8 @@ def assess_one(stmt: StatementText, catalog: Catalog, thresholds) -> tuple[str |
     if stmt.query is None:
         return None, f"text of {stmt.query_bytes:,} bytes not read"
     found = classify_statement(stmt.query, catalog)
+    if statement_kind.is_maintenance(stmt.query) and not found.reason.startswith("could not parse"):
+        return None, "a maintenance or DDL statement, not a query: the guide sets it no target"
     relations = [catalog.find(t) for t in found.tables]
     if found.tables and all(r is not None and r.kind == "m" for r in relations) and select_tree(stmt.query):
         return "dashboard", f"reads only materialized view(s) {', '.join(found.tables)}"

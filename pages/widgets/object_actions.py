@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import stbind
 from lib.actions import offered
-from lib.storage import schema_audit
+from lib.storage import schema_audit, tables
 from pages.widgets import action_control
 
 HINT = "Select a row (the box at its left) to see its maintenance actions: {}."
@@ -16,6 +16,11 @@ HINT = "Select a row (the box at its left) to see its maintenance actions: {}."
 @stbind.cached()
 def matviews(db):
     return {(r["schema"], r["name"]): r for r in schema_audit.matviews(db).to_dict("records")}
+
+
+@stbind.cached()
+def vacuum_settings(db):
+    return tables.settings(db)
 
 
 def for_table(db, key: str, row: dict | None) -> None:
@@ -34,7 +39,8 @@ def for_index(db, key: str, row: dict | None) -> None:
     if row is None:
         st.caption(HINT.format("REINDEX, DROP INDEX"))
         return
-    draw(db, key, offered.for_index(row))
+    conf = stbind.guarded(lambda: vacuum_settings(db)) or {}
+    draw(db, key, offered.for_index(row, conf.get("stats_age"), db.thresholds.unused_index_min_stats_age_days))
 
 
 def draw(db, key: str, menu: offered.RowActions) -> None:

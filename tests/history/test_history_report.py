@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.core.config import Thresholds
+from lib.core.statement_kind import is_maintenance
 from lib.core.store import Store
 from lib.demo.history import build_demo_history
 from lib.history import read
@@ -63,6 +64,9 @@ def test_demo_history_tells_the_story(demo_history):
     improvement = next(s for s in review.improvements if "provider_ref" in s["query"])
     assert improvement["cause"]["action"] == "create_index"
     assert any("date_trunc" in s["query"] for s in review.new_slow)
+    # maintenance and DDL statements are no slow queries, regressions or improvements
+    assert not [s["query"] for s in review.new_slow + review.regressions + review.improvements
+                if is_maintenance(s["query"])]
     assert [a["action"] for a in review.actions] == ["drop_index", "create_index"]
     assert not any("pgpulse" in (s["query"] or "") or "CREATE INDEX" in (s["query"] or "")
                    for s in review.statements)  # pgpulse's own statements are left out
@@ -325,3 +329,12 @@ def test_snapshot_with_the_apps_own_url_shares_the_apps_history(fresh_url, tmp_p
     finally:
         store.close()
     assert names[0] == "env" and names[1].startswith("postgres@127.0.0.1:") and len(names) == 2
+
+
+def test_maintenance_statements_are_not_counted_as_slow_queries():
+    from lib.history import weekly
+
+    assert weekly._slow({"mean_exec_ms": 500.0, "query": "SELECT * FROM t"}, 100)
+    assert not weekly._slow({"mean_exec_ms": 500.0, "query": "ANALYZE public.t"}, 100)
+    assert not weekly._slow({"mean_exec_ms": 500.0, "query": "/* job */ REFRESH MATERIALIZED VIEW m"}, 100)
+    assert not weekly._slow({"mean_exec_ms": 50.0, "query": "SELECT 1"}, 100)

@@ -119,7 +119,8 @@ def test_demo_problems_fixed_from_the_browser_audited_and_undone(demo_copy, tmp_
 
     # Actions wait long enough for the lock this test holds to show the progress of a build.
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text("[pgpulse.thresholds]\naction_lock_timeout_ms = 60000\n")
+    # and the demo's statistics count as old enough to call an index unused (else no DROP INDEX is offered yet).
+    secrets.write_text("[pgpulse.thresholds]\naction_lock_timeout_ms = 60000\nunused_index_min_stats_age_days = 0\n")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with streamlit_app(tmp_path / "streamlit.log", DATABASE_URL=url, PGPULSE_ACTIONS="1",
                        PGPULSE_SECRETS=str(secrets), PGPULSE_STORE_URL=str(tmp_path / "store.db")) as app, \

@@ -5,11 +5,15 @@ that follows its object when the list is re-sorted, and the SQL-only control whe
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import psycopg
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import stbind
+from lib.actions import offered
 from tests import servers
 from tests.maint_fixtures import q
 from tests.maintenance.test_maintenance_pages import until
@@ -28,6 +32,11 @@ def make_odd(url: str) -> str:
     q(url, 'INSERT INTO "Odd ""T""; x" SELECT g, g FROM generate_series(1, 2000) g')
     q(url, 'DELETE FROM "Odd ""T""; x" WHERE id > 1000')
     q(url, 'CREATE INDEX "odd ""idx""; y" ON "Odd ""T""; x" (v)')
+    # scanned once: an index never scanned over young statistics offers no DROP INDEX (test_row_actions_wait)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        conn.execute('SELECT id FROM "Odd ""T""; x" WHERE v = 5').fetchall()
+        conn.execute("SELECT pg_stat_force_next_flush()")
     q(url, 'CREATE TABLE "aaa neighbour" (id int PRIMARY KEY) WITH (autovacuum_enabled = false)')
     q(url, 'INSERT INTO "aaa neighbour" SELECT generate_series(1, 100)')
     q(url, 'CREATE MATERIALIZED VIEW "Odd ""MV""" AS SELECT v FROM "Odd ""T""; x"')
@@ -159,6 +168,29 @@ def test_an_index_row_drops_only_with_its_typed_name(odd_url, monkeypatch, clean
     at.switch_page("pages/audit.py").run()
     assert definition + ";" in codes(at)  # kept there, with its Recreate button
     assert any(b.label == "Recreate…" for b in at.button)
+
+
+def test_an_index_never_scanned_over_young_statistics_offers_no_drop_yet(odd_url, monkeypatch, clean_caches):
+    q(odd_url, 'CREATE INDEX "never scanned" ON "Odd ""T""; x" (v, id)')
+    at = open_app(odd_url, monkeypatch, "indexes.py")
+    pick(at, "indexes_list", 'public."never scanned"')
+    assert 'REINDEX INDEX CONCURRENTLY "public"."never scanned";' in codes(at)
+    assert not [c for c in codes(at) if c.startswith('DROP INDEX CONCURRENTLY "public"."never scanned"')]
+    note = next(c.value for c in at.caption if "no DROP INDEX before" in c.value)
+    until = datetime.strptime(note.split("before ")[1][:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert timedelta(days=6, hours=23) < until - datetime.now(UTC) <= timedelta(days=7)  # the server is new
+
+
+def test_drop_wait_until_by_hand():
+    now = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
+    assert offered.drop_wait_until(0, timedelta(days=2), 7, now) == datetime(2026, 12, 13, 12, 0, tzinfo=UTC)
+    assert offered.drop_wait_until(0, timedelta(days=8), 7, now) is None  # old enough: drop offered
+    assert offered.drop_wait_until(3, timedelta(hours=1), 7, now) is None  # scanned: not "unused"
+    assert offered.drop_wait_until(None, timedelta(hours=1), 7, now) is None  # no figure: not judged here
+    row = {"schema": "public", "name": "i", "display": "public.i", "idx_scan": 0}
+    young = offered.for_index(row, timedelta(hours=1), 7)
+    assert [a.kind for a in young.actions] == ["reindex"] and "no DROP INDEX before" in young.notes[0]
+    assert [a.kind for a in offered.for_index(row, timedelta(days=30), 7).actions] == ["reindex", "drop_index"]
 
 
 def test_with_actions_off_a_row_shows_the_sql_to_copy_and_why(odd_url, monkeypatch, clean_caches):

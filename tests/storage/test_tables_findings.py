@@ -20,10 +20,9 @@ PREFIXES = ["tables.", "indexes.", "schema.", "cache."]
 
 # planted id -> [(check id, finding object, exact action SQL or None when no action fixes it)]
 EXPECTED = {
-    "unused_index": [("indexes.unused", "public.leads_utm_campaign_idx",
-                      'DROP INDEX CONCURRENTLY "public"."leads_utm_campaign_idx"')],
-    "function_on_indexed_column": [("indexes.unused", "public.clients_email_idx",
-                                    'DROP INDEX CONCURRENTLY "public"."clients_email_idx"')],
+    # the test servers' statistics are minutes old: too young to offer dropping an unscanned index
+    "unused_index": [("indexes.unused", "public.leads_utm_campaign_idx", None)],
+    "function_on_indexed_column": [("indexes.unused", "public.clients_email_idx", None)],
     "duplicate_index": [
         ("indexes.redundant", "public.invoices_client_id_idx", 'DROP INDEX CONCURRENTLY "public"."invoices_client_id_idx"'),
         ("indexes.redundant", "public.idx_invoices_client_id", 'DROP INDEX CONCURRENTLY "public"."idx_invoices_client_id"'),
