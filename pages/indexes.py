@@ -32,6 +32,8 @@ def findings(db):
     ctx = CheckContext(db, db.thresholds)
     ctx.memo("indexes.catalog", lambda: catalog(db))  # what this page already holds
     ctx.memo("indexes.bloat", lambda: index_bloat(db))
+    ctx.memo("indexes.cache", lambda: cache(db)[0])
+    ctx.memo("tables.settings", lambda: cache(db)[1])
     return run_checks(ctx, ["indexes.", "cache."])
 
 
@@ -42,7 +44,7 @@ def cache(db):
 
 @stbind.cached()
 def index_bloat(db):
-    return bloat.index_bloat(db)
+    return bloat.list_frame(db, "index", catalog(db))
 
 
 @stbind.cached()
@@ -105,7 +107,8 @@ with tabs[3]:
 with tabs[4]:
     st.caption("btree only, estimated from statistics: leaf pages needed for the entries at the index's fillfactor "
                "against its size. An index filled by random inserts normally sits near 70% full; deduplicated "
-               "keys make it smaller than the model. pgstatindex measures it exactly.")
+               "keys make it smaller than the model. pgstatindex measures it exactly. Listed from the "
+               f"{bloat.LIST_LARGEST} largest btree indexes (an index's bloat is at most its size).")
     lists.findings("f_bloat", of("indexes.bloat"), "No btree index is estimated past the bloat threshold.")
     estimates = stbind.guarded(lambda: index_bloat(db))
     if estimates is not None and not estimates.empty:
@@ -114,7 +117,8 @@ with tabs[4]:
                           "table_display": lists.text_column("Table"), "index_bytes": lists.bytes_column("Size"),
                           "expected_bytes": lists.bytes_column("Needed for its entries"),
                           "bloat_bytes": lists.bytes_column("Bloat (estimate)"),
-                          "bloat_ratio": lists.percent_column("Bloat share")})
+                          "bloat_ratio": lists.percent_column("Bloat share"),
+                          "stale": lists.text_column("Statistics stale", width="medium")})
         lists.measure_exactly("exact_index", top, "Measure exactly (pgstatindex)", caps.pgstattuple,
                               lambda oid: indexes.exact_index(db, oid), indexes.describe_exact)
 

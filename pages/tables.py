@@ -23,7 +23,7 @@ GROWTH_DAYS = 7  # the All tables tab's growth column, from pgpulse's history
 @stbind.cached()
 def overview(db):
     schemas = tables.schema_space(db)
-    return tables.settings(db), schemas, tables.treemap_frame(db, schemas=schemas)
+    return tables.settings(db, database_size=True), schemas, tables.treemap_frame(db, schemas=schemas)
 
 
 @stbind.cached()
@@ -38,7 +38,7 @@ def health_page(db, search, sort, number, size):
 
 @stbind.cached()
 def table_bloat(db):
-    return bloat.table_bloat(db)
+    return bloat.list_frame(db, "table")
 
 
 @stbind.cached()
@@ -55,6 +55,7 @@ def partitions(db, relid, number):
 def findings(db):
     ctx = CheckContext(db, db.thresholds)
     ctx.memo("tables.bloat", lambda: table_bloat(db))  # what this page already holds
+    ctx.memo("tables.settings", lambda: overview(db)[0])
     return run_checks(ctx, ["tables."])
 
 
@@ -138,10 +139,11 @@ with tab_dead:
     lists.findings("f_dead", of("tables.dead_tuples"), f"No table is over {fmt_pct(t.dead_tuple_ratio)} dead tuples.")
     st.subheader("Estimated bloat")
     st.caption("Estimated from statistics: the pages the rows need (width, alignment, NULLs, fillfactor) against "
-               "the pages the table has. Blind spots: statistics as old as the last ANALYZE, TOAST not "
-               "estimated. Measure one exactly below. VACUUM makes dead space reusable but does not shrink the "
-               "file, so a vacuumed table keeps its estimate until new rows fill it (VACUUM FULL or pg_repack "
-               "give the space back).")
+               "the pages the table has now (its file's size). Blind spots: row counts as old as the last "
+               "ANALYZE (a table changed a lot since says so), TOAST not estimated. Measure one exactly below. "
+               "VACUUM makes dead space reusable but does not shrink the file, so a vacuumed table keeps its "
+               "estimate until new rows fill it (VACUUM FULL or pg_repack give the space back). Listed from the "
+               f"{bloat.LIST_LARGEST} largest tables (a table's bloat is at most its size).")
     lists.findings("f_bloat", of("tables.bloat"), "No table is estimated past the bloat threshold.")
     estimates = stbind.guarded(lambda: table_bloat(db))
     if estimates is not None and not estimates.empty:
@@ -150,7 +152,8 @@ with tab_dead:
                           "heap_bytes": lists.bytes_column("Heap"),
                           "expected_bytes": lists.bytes_column("Needed for its rows"),
                           "bloat_bytes": lists.bytes_column("Bloat (estimate)"),
-                          "bloat_ratio": lists.percent_column("Bloat share"), "why": lists.text_column("No estimate")})
+                          "bloat_ratio": lists.percent_column("Bloat share"), "why": lists.text_column("No estimate"),
+                          "stale": lists.text_column("Statistics stale", width="medium")})
         lists.measure_exactly("exact_table", top, "Measure exactly (pgstattuple_approx)", caps.pgstattuple,
                               lambda oid: tables.exact_table(db, oid), tables.describe_exact)
 

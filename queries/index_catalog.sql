@@ -2,11 +2,17 @@
 -- indexes (they cannot be dropped one by one). What lib/storage/indexes.py needs to judge use, duplicates
 -- and validity: flags, the constraint it backs, key columns as comparable tokens (attribute number,
 -- or the expression's text), operator classes, collations, options, predicate, size and scans.
--- Sizes are the catalog's page counts (relpages, as of the last VACUUM, ANALYZE or build): 30,000
--- indexes cost one catalog scan instead of 30,000 opened files. Definitions (pg_get_indexdef) are
--- fetched for the few indexes shown (queries/index_definitions.sql).
-WITH idx AS (
-    SELECT i.*, ic.relname, ic.relkind, ic.relnamespace, ic.relpages, am.amname,
+-- Sizes are measured now (pg_relation_size reads each file's length; relpages is as old as the last
+-- VACUUM, ANALYZE or build, half the size after a big UPDATE), except for relations someone holds an
+-- ACCESS EXCLUSIVE lock on: those keep the catalog's page count (see locked_relations).
+-- Definitions (pg_get_indexdef) are fetched for the few indexes shown (queries/index_details.sql).
+WITH locked AS MATERIALIZED (
+    SELECT relation FROM {query:locked_relations} l
+), idx AS (
+    -- only the columns used: the expression trees of pg_index (indexprs) would be carried along
+    SELECT i.indexrelid, i.indrelid, i.indisunique, i.indisprimary, i.indisexclusion, i.indisreplident,
+           i.indisvalid, i.indisready, i.indnkeyatts, i.indkey, i.indclass, i.indcollation, i.indoption, i.indpred,
+           ic.relname, ic.relkind, ic.relnamespace, ic.relpages, am.amname,
            tc.relname AS table_name, tc.relnamespace AS table_namespace, tc.relkind AS table_kind
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -18,12 +24,18 @@ WITH idx AS (
        AND tc.relkind IN ('r', 'p', 'm')
        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname NOT LIKE 'pg\_toast%%'
+       -- soft_delete_only: the indexes of tables with a soft-delete column (the schema audit's question)
+       AND (NOT %(soft_delete_only)s::bool
+            OR EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = i.indrelid AND NOT a.attisdropped
+                          AND a.attname = ANY (%(soft_delete_columns)s::text[])))
 ), usage AS (
     -- A plain index counts itself; a partitioned index adds up the indexes of its partitions.
     -- The statistics functions behind pg_stat_user_indexes, called directly: the views cost a join
     -- per index. The last scan's time (PostgreSQL 16+) comes with the details of shown indexes.
     SELECT x.indexrelid,
-           x.relpages::bigint * current_setting('block_size')::bigint      AS index_bytes,
+           coalesce(CASE WHEN x.indexrelid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(x.indexrelid) END,
+                    x.relpages::bigint * current_setting('block_size')::bigint) AS index_bytes,
            pg_stat_get_numscans(x.indexrelid)                              AS idx_scan,
            pg_stat_get_tuples_returned(x.indexrelid)                       AS idx_tup_read,
            pg_stat_get_blocks_hit(x.indexrelid)                            AS idx_blks_hit,
@@ -32,7 +44,8 @@ WITH idx AS (
      WHERE x.relkind = 'i'
     UNION ALL
     SELECT x.indexrelid,
-           sum(mc.relpages)::bigint * current_setting('block_size')::bigint,
+           sum(coalesce(CASE WHEN mc.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(mc.oid) END,
+                        mc.relpages::bigint * current_setting('block_size')::bigint))::bigint,
            sum(pg_stat_get_numscans(m.relid))::bigint,
            sum(pg_stat_get_tuples_returned(m.relid))::bigint,
            sum(pg_stat_get_blocks_hit(m.relid))::bigint,
@@ -42,10 +55,11 @@ WITH idx AS (
       JOIN pg_class mc ON mc.oid = m.relid
      WHERE x.relkind = 'I' AND m.isleaf
      GROUP BY x.indexrelid
-), tables AS (
+), sizes AS (
     -- what keeps every index of a table busy: inserts and updates that are not HOT
     SELECT c.oid AS indrelid,
-           c.relpages::bigint * current_setting('block_size')::bigint      AS table_bytes,
+           coalesce(CASE WHEN c.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(c.oid) END,
+                    c.relpages::bigint * current_setting('block_size')::bigint) AS table_bytes,
            greatest(c.reltuples, 0)::float8                                AS table_rows,
            pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)
                - pg_stat_get_tuples_hot_updated(c.oid)                     AS index_writes
@@ -53,7 +67,8 @@ WITH idx AS (
      WHERE c.relkind IN ('r', 'm') AND c.oid IN (SELECT indrelid FROM idx)
     UNION ALL
     SELECT p.oid,
-           sum(c.relpages)::bigint * current_setting('block_size')::bigint,
+           sum(coalesce(CASE WHEN c.oid NOT IN (SELECT relation FROM locked) THEN pg_relation_size(c.oid) END,
+                        c.relpages::bigint * current_setting('block_size')::bigint))::bigint,
            sum(greatest(c.reltuples, 0))::float8,
            sum(pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)
                - pg_stat_get_tuples_hot_updated(c.oid))::bigint
@@ -62,6 +77,17 @@ WITH idx AS (
       JOIN pg_class c ON c.oid = m.relid
      WHERE p.relkind = 'p' AND m.isleaf AND p.oid IN (SELECT indrelid FROM idx)
      GROUP BY p.oid
+), tables AS MATERIALIZED (
+    -- what is true of the table, once per table rather than once per index (materialized: inlined,
+    -- its subqueries would run once per index)
+    SELECT z.*,
+           EXISTS (SELECT 1 FROM pg_attribute a
+                    WHERE a.attrelid = z.indrelid AND NOT a.attisdropped
+                      AND a.attname = ANY (%(soft_delete_columns)s::text[]))  AS soft_delete_table,
+           EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = z.indrelid AND d.deptype = 'e')
+                                                                      AS extension_member
+      FROM sizes z
 )
 SELECT x.indexrelid                                                   AS oid,
        n.nspname                                                      AS schema,
@@ -89,12 +115,8 @@ SELECT x.indexrelid                                                   AS oid,
        x.indcollation::oid[]                                          AS collations,
        x.indoption::int2[]                                            AS options,
        pg_get_expr(x.indpred, x.indrelid)                             AS predicate,
-       EXISTS (SELECT 1 FROM pg_attribute a
-                WHERE a.attrelid = x.indrelid AND NOT a.attisdropped
-                  AND a.attname = ANY (%(soft_delete_columns)s::text[]))  AS soft_delete_table,
-       EXISTS (SELECT 1 FROM pg_depend d
-                WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indrelid AND d.deptype = 'e')
-                                                                      AS extension_member,
+       t.soft_delete_table,
+       t.extension_member,
        u.index_bytes, u.idx_scan, u.idx_tup_read, u.idx_blks_hit, u.idx_blks_read,
        u.idx_blks_hit::float8 / nullif(u.idx_blks_hit + u.idx_blks_read, 0) AS hit_ratio,
        t.table_bytes, t.table_rows, t.index_writes

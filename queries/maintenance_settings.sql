@@ -15,7 +15,8 @@ SELECT
     current_setting('autovacuum_freeze_max_age')::float8                    AS freeze_max_age,
     current_setting('autovacuum_multixact_freeze_max_age')::float8          AS multixact_freeze_max_age,
     current_setting('block_size')::int                                      AS block_size,
-    pg_database_size(current_database())                                    AS database_bytes,
+    -- only when asked (the Tables page shows it): it stats every file of the database
+    CASE WHEN %(database_size)s::bool THEN pg_database_size(current_database()) END AS database_bytes,
     age(d.datfrozenxid)                                                     AS xid_age,
     mxid_age(d.datminmxid)                                                  AS mxid_age,
     s.stats_reset,

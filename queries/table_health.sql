@@ -35,8 +35,8 @@ WITH conf AS (
            CASE WHEN c.relpages > 0 THEN c.relpages::bigint * current_setting('block_size')::bigint
                 ELSE pg_relation_size(c.oid) END                   AS heap_bytes,
            c.relpages,
-           -- relallfrozen exists from PostgreSQL 18 on: read through jsonb so one file serves all.
-           (to_jsonb(c) ->> 'relallfrozen')::float8                AS relallfrozen,
+           -- relallfrozen exists from PostgreSQL 18 on (queries/relallfrozen*.sql: NULL before)
+           af.relallfrozen,
            greatest(age(c.relfrozenxid), age(t.relfrozenxid))     AS xid_age,
            o.*,
            s.live_rows AS n_live_tup, coalesce(s.live_source, 'counter') AS live_source,
@@ -48,6 +48,7 @@ WITH conf AS (
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
       LEFT JOIN {query:table_stats} s ON s.relid = c.oid
+      LEFT JOIN {query:relallfrozen} af ON af.oid = c.oid
       -- The table's own autovacuum storage parameters, NULL where it has none.
       LEFT JOIN LATERAL (
           SELECT max(option_value) FILTER (WHERE option_name = 'autovacuum_enabled')::bool   AS opt_enabled,

@@ -10,14 +10,13 @@ SELECT n.nspname                                                         AS sche
        coalesce(sum(ix.pages), 0)::bigint * current_setting('block_size')::bigint AS index_bytes,
        (sum(c.relpages) + coalesce(sum(t.relpages), 0) + coalesce(sum(ix.pages), 0))::bigint
            * current_setting('block_size')::bigint                       AS total_bytes,
-       coalesce(sum(s.n_dead_tup), 0)::bigint                            AS dead_tup
+       coalesce(sum(pg_stat_get_dead_tuples(c.oid)), 0)::bigint          AS dead_tup  -- pg_stat_user_tables' n_dead_tup
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
   LEFT JOIN (SELECT i.indrelid, sum(ic.relpages) AS pages
                FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
               GROUP BY i.indrelid) ix ON ix.indrelid = c.oid
-  LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
  WHERE c.relkind IN ('r', 'p', 'm')
    AND c.relpersistence <> 't'
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')

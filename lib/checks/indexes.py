@@ -139,7 +139,8 @@ def invalid(ctx: CheckContext) -> list[Finding]:
 @check("indexes.fk_missing", "Foreign keys without an index", "indexing", ttl=CATALOG_TTL_S)
 def fk_missing(ctx: CheckContext) -> list[Finding]:
     limit = ctx.thresholds.max_findings_per_check
-    rows, total = limited(indexes.fk_without_index(ctx.db, limit + 1))
+    # The Indexes page shares the longer list it shows under the same key (the first rows are the same).
+    rows, total = limited(ctx.memo("indexes.fk", lambda: indexes.fk_without_index(ctx.db, limit + 1)))
 
     def build(r: dict) -> Finding:
         columns = ", ".join(r["columns"])
@@ -162,21 +163,23 @@ def fk_missing(ctx: CheckContext) -> list[Finding]:
 @check("indexes.bloat", "Estimated btree index bloat", "indexing", ttl=CATALOG_TTL_S)
 def index_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
-    min_bytes = int(t.bloat_min_mb * 1024 * 1024)
+    min_bytes = bloat.min_bytes(t)
     # Only indexes of at least min_bytes can hold that much bloat: the SQL skips the rest (30,000 small
     # indexes cost a second). The Indexes page shares its own whole frame under the same key.
-    frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(ctx.db, min_bytes))
+    frame = ctx.memo("indexes.bloat", lambda: bloat.index_bloat(
+        ctx.db, min_bytes, catalog=catalog(ctx) if ctx.has("indexes.catalog") else None))
     rows = records(bloat.bloated(frame, t.index_bloat_ratio, min_bytes))
 
     def build(r: dict) -> Finding:
+        evidence = {"table": r["table_display"], "index_bytes": int(r["index_bytes"]),
+                    "expected_bytes": int(r["expected_bytes"]), "bloat_bytes": int(r["bloat_bytes"]),
+                    "bloat_ratio": round(r["bloat_ratio"], 4)}
         return Finding(
             "indexes.bloat", Severity.WARNING, r["display"],
             f"{r['display']} is about {fmt_pct(r['bloat_ratio'])} bloat ({fmt_bytes(r['bloat_bytes'])}, estimated)",
-            {"table": r["table_display"], "index_bytes": int(r["index_bytes"]),
-             "expected_bytes": int(r["expected_bytes"]), "bloat_bytes": int(r["bloat_bytes"]),
-             "bloat_ratio": round(r["bloat_ratio"], 4)},
-            "Estimated from statistics (pgstatindex measures it on the Indexes page). REINDEX CONCURRENTLY "
-            "rebuilds it compact without blocking writes; the guide does it monthly.",
+            {**evidence, **bloat.stale_evidence(r)},
+            "Estimated from statistics (pgstatindex measures it on the Indexes page)" + bloat.stale_words(r)
+            + ". REINDEX CONCURRENTLY rebuilds it compact without blocking writes; the guide does it monthly.",
             builders.reindex(r["schema"], r["name"]))
 
     return capped(rows, t.max_findings_per_check, build, more(ctx, "indexes.bloat", Severity.WARNING,

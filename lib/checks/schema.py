@@ -10,7 +10,7 @@ from lib.core import rows
 from lib.core.findings import CATALOG_TTL_S, CheckContext, Finding, Severity, check
 from lib.core.fmt import fmt_bytes, fmt_count, fmt_pct
 from lib.core.rows import capped, limited, records
-from lib.storage import schema_audit
+from lib.storage import indexes, schema_audit
 from lib.supabase.lints import tag_outside_supabase
 
 SCHEMA_PAGE = "See the Schema page for the rest."
@@ -120,7 +120,10 @@ def sequence_near_max(ctx: CheckContext) -> list[Finding]:
 @check("schema.soft_delete_not_partial", "Soft-delete tables whose indexes are not partial", "schema",
        ttl=CATALOG_TTL_S)
 def soft_delete_not_partial(ctx: CheckContext) -> list[Finding]:
-    rows = records(schema_audit.soft_delete_indexes(catalog(ctx)))
+    # The whole index catalog when this run has it (the Overview's); else only soft-delete tables' indexes.
+    cat = catalog(ctx) if ctx.has("indexes.catalog") else ctx.memo(
+        "indexes.catalog.soft_delete", lambda: indexes.catalog(ctx.db, soft_delete_only=True))
+    rows = records(schema_audit.soft_delete_indexes(cat))
     column = schema_audit.SOFT_DELETE_COLUMNS[0]
     defs = definitions(ctx, [r["oid"] for r in rows[:ctx.thresholds.max_findings_per_check]])
 

@@ -166,7 +166,7 @@ def seq_scans(ctx: CheckContext) -> list[Finding]:
 @check("tables.bloat", "Estimated table bloat", "maintenance", ttl=CATALOG_TTL_S)
 def table_bloat(ctx: CheckContext) -> list[Finding]:
     t = ctx.thresholds
-    min_bytes = int(t.bloat_min_mb * 1024 * 1024)
+    min_bytes = bloat.min_bytes(t)
     # Only tables of at least min_bytes can hold that much bloat: the SQL skips the rest. The Tables
     # page shares its own whole frame under the same key.
     frame = ctx.memo("tables.bloat", lambda: bloat.table_bloat(ctx.db, min_bytes))
@@ -175,12 +175,14 @@ def table_bloat(ctx: CheckContext) -> list[Finding]:
     repack = "pg_repack" in ctx.caps.extensions
 
     def build(r: dict) -> Finding:
+        evidence = {"table_bytes": int(r["heap_bytes"]), "expected_bytes": int(r["expected_bytes"]),
+                    "bloat_bytes": int(r["bloat_bytes"]), "bloat_ratio": round(r["bloat_ratio"], 4)}
         return tag_outside_supabase(Finding(
             "tables.bloat", Severity.WARNING, r["display"],
             f"{r['display']} is about {fmt_pct(r['bloat_ratio'])} bloat ({fmt_bytes(r['bloat_bytes'])}, estimated)",
-            {"table_bytes": int(r["heap_bytes"]), "expected_bytes": int(r["expected_bytes"]),
-             "bloat_bytes": int(r["bloat_bytes"]), "bloat_ratio": round(r["bloat_ratio"], 4)},
-            "Estimated from statistics (measure it exactly on the Tables page with pgstattuple). A plain VACUUM "
+            {**evidence, **bloat.stale_evidence(r)},
+            "Estimated from statistics (measure it exactly on the Tables page with pgstattuple)"
+            + bloat.stale_words(r) + ". A plain VACUUM "
             "only makes the space reusable inside the file; giving it back needs a rewrite. "
             + (repack_advice(ctx, r) if repack else "")
             + "VACUUM FULL rewrites it compactly, but holds an ACCESS EXCLUSIVE lock for the whole rewrite (every "

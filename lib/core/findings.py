@@ -105,6 +105,10 @@ class CheckContext:
     def caps(self):
         return self.db.capabilities
 
+    def has(self, key: str) -> bool:
+        """Whether this run already collected `key` (a check may then read it instead of a narrower query)."""
+        return key in self._memo
+
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """Collect once per run what several checks read (one query, many checks)."""
         if key not in self._memo:

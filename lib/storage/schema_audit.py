@@ -27,6 +27,10 @@ INTEGER_VALUE = r"^-?\d{1,19}$"
 NUMBER_VALUE = r"^-?\d+(\.\d+)?$"
 SAMPLES = 30
 TEXT_TYPES = {"text", "varchar", "bpchar"}
+# Compiled once: classify runs on every candidate column (30,000 at 10,000 tables).
+_ID, _AMOUNT, _STATUS = (re.compile(p, re.I) for p in (ID_NAME, AMOUNT_NAME, STATUS_NAME))
+_TIMESTAMP, _UUID, _INTEGER, _NUMBER = (re.compile(p) for p in (TIMESTAMP_VALUE, UUID_VALUE, INTEGER_VALUE,
+                                                                NUMBER_VALUE))
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,9 @@ class ColumnIssue:
     detail: str  # what was seen, in words
 
 
-def _all_match(samples, pattern: str) -> bool:
+def _all_match(samples, pattern: re.Pattern) -> bool:
     values = [v for v in (samples or []) if v is not None]
-    return bool(values) and all(re.match(pattern, v) for v in values)
+    return bool(values) and all(pattern.match(v) for v in values)
 
 
 def _distinct(row: dict) -> float | None:
@@ -53,21 +57,21 @@ def classify(row: dict, status_max_distinct: int) -> list[ColumnIssue]:
     name, base, samples = row["column_name"], row["base_type"], row.get("samples")
     found: list[ColumnIssue] = []
     text = base in TEXT_TYPES
-    if text and re.search(ID_NAME, name, re.I):
-        if _all_match(samples, UUID_VALUE):
+    if text and _ID.search(name):
+        if _all_match(samples, _UUID):
             found.append(ColumnIssue("text_id", row, f"{row['type']} holding UUIDs (e.g. {samples[0]})"))
-        elif _all_match(samples, INTEGER_VALUE):
+        elif _all_match(samples, _INTEGER):
             found.append(ColumnIssue("text_id", row, f"{row['type']} holding integers (e.g. {samples[0]})"))
-    if text and _all_match(samples, TIMESTAMP_VALUE):
+    if text and _all_match(samples, _TIMESTAMP):
         found.append(ColumnIssue("text_timestamp", row, f"{row['type']} holding timestamps (e.g. {samples[0]})"))
     if base == "timestamp":
         found.append(ColumnIssue("timestamp_without_tz", row, "timestamp without time zone"))
-    if re.search(AMOUNT_NAME, name, re.I):
+    if _AMOUNT.search(name):
         if base in ("float4", "float8", "money"):
             found.append(ColumnIssue("money_float", row, f"{row['type']}: binary fractions round money"))
-        elif text and _all_match(samples, NUMBER_VALUE):
+        elif text and _all_match(samples, _NUMBER):
             found.append(ColumnIssue("money_text", row, f"{row['type']} holding numbers (e.g. {samples[0]})"))
-    if text and re.search(STATUS_NAME, name, re.I) and not (
+    if text and _STATUS.search(name) and not (
             row["is_enum"] or row["domain_check"] or row["has_check"] or row["has_foreign_key"]):
         distinct = _distinct(row)
         if distinct is None or distinct <= status_max_distinct:
