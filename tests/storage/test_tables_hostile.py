@@ -146,7 +146,11 @@ def test_findings_and_actions_target_exactly_the_hostile_object(hostile, k):
         # Dead tuples: VACUUM (ANALYZE) runs on this table and no other.
         dead = one(result, "tables.dead_tuples", table)
         assert (dead.action.target_schema, dead.action.target_name) == (SCHEMA, name)
-        assert one(result, "tables.autovacuum_disabled", table).action.sql == dead.action.sql
+        switched_off = one(result, "tables.autovacuum_disabled", table).action  # RESET of this table's setting
+        assert switched_off.kind == "reset_autovacuum"
+        assert (switched_off.target_schema, switched_off.target_name) == (SCHEMA, name)
+        assert switched_off.sql == sql.SQL("ALTER TABLE {}.{} RESET (autovacuum_enabled)").format(
+            sql.Identifier(SCHEMA), sql.Identifier(name)).as_string(conn)
         before = counters(conn, "vacuum_count")
         conn.execute(dead.action.sql)
         after = counters(conn, "vacuum_count")
