@@ -20,7 +20,7 @@ from psycopg import RawCursor, sql
 from psycopg.rows import dict_row
 
 from lib.core.sqlfiles import TAG, TAIL
-from lib.explain.options import GENERIC_FROM, TAG_END
+from lib.explain.options import GENERIC_FROM, ExplainOptions, explain_statement
 from lib.explain.session import BEGIN_READ_ONLY
 from lib.explain.session import statement as session_statement
 
@@ -60,12 +60,15 @@ class WhatIf:
         self.conn.execute("ROLLBACK")
         self._begin()
 
+    def _explain(self, text: str) -> sql.Composed:
+        """EXPLAIN (FORMAT JSON), generic on 16+, of the statement as written (composed as the EXPLAIN runner does)."""
+        return explain_statement(ExplainOptions(buffers=False, generic_plan=self.generic), text)
+
     def plan(self, text: str, values: tuple | None, placeholders: int = 0) -> dict:
         """The plan's top node (FORMAT JSON) of `text`: generic on 16+; on 15 with `values` for its $n,
         or, without values, the generic plan of the statement prepared in this session
         (plan_cache_mode = force_generic_plan, set for this transaction only)."""
-        words = "GENERIC_PLAN, FORMAT JSON" if self.generic else "FORMAT JSON"
-        explain = f"{TAG}EXPLAIN ({words})\n{text}\n{TAG_END}"
+        explain = self._explain(text)
         self.explains += 1
         try:
             if not self.generic and placeholders and values is None:
@@ -89,14 +92,13 @@ class WhatIf:
         # GENERIC_PLAN of a statement with $n (16+) is sent on its own, by the simple protocol.
         simple = [i for i, (_t, values, n) in enumerate(items) if not n or (values is not None and not self.generic)]
         out: list[dict | PlanFailed | None] = [None] * len(items)
-        words = "GENERIC_PLAN, FORMAT JSON" if self.generic else "FORMAT JSON"
         try:
             cursors = []
             with self.conn.pipeline():
                 for i in simple:
                     text, values, _n = items[i]
                     cur = RawCursor(self.conn)
-                    cur.execute(f"{TAG}EXPLAIN ({words})\n{text}\n{TAG_END}",
+                    cur.execute(self._explain(text),
                                 None if self.generic or not values else list(values), prepare=False)
                     cursors.append((i, cur))
             for i, cur in cursors:
