@@ -39,7 +39,8 @@ WITH locked AS MATERIALIZED (
 ), cols AS (
     -- pg_stats looked up column by column through its names' indexes (read whole, it costs a privilege
     -- check per column of the database): the table's column, or for an expression the statistics
-    -- ANALYZE keeps under the index's own name
+    -- ANALYZE keeps under the index's own name. OFFSET 0 keeps each lookup a subquery: pulled up, the
+    -- planner joined the whole of pg_stats twice (0.4 s at 10,000 tables)
     SELECT x.indexrelid,
            json_agg(json_build_array(t.typalign, t.typlen, coalesce(ts.avg_width, xs.avg_width),
                                      coalesce(ts.null_frac, xs.null_frac)) ORDER BY ia.attnum) AS columns
@@ -50,11 +51,13 @@ WITH locked AS MATERIALIZED (
       LEFT JOIN LATERAL (SELECT st.avg_width, st.null_frac
                            FROM pg_stats st
                           WHERE st.schemaname = x.table_schema AND st.tablename = x.table_name
-                            AND st.attname = ta.attname AND NOT st.inherited) ts ON true
+                            AND st.attname = ta.attname AND NOT st.inherited
+                         OFFSET 0) ts ON true
       LEFT JOIN LATERAL (SELECT st.avg_width, st.null_frac
                            FROM pg_stats st
                           WHERE x.indkey[ia.attnum - 1] = 0 AND st.schemaname = x.nspname
-                            AND st.tablename = x.relname AND st.attname = ia.attname AND NOT st.inherited) xs ON true
+                            AND st.tablename = x.relname AND st.attname = ia.attname AND NOT st.inherited
+                         OFFSET 0) xs ON true
      GROUP BY x.indexrelid
 )
 SELECT x.indexrelid                                                AS oid,

@@ -88,6 +88,11 @@ WITH locked AS MATERIALIZED (
                     WHERE d.classid = 'pg_class'::regclass AND d.objid = z.indrelid AND d.deptype = 'e')
                                                                       AS extension_member
       FROM sizes z
+), cons AS MATERIALIZED (
+    -- the constraints an index can back, read once (probed per index, 30,000 index scans)
+    SELECT con.conindid, con.conrelid, con.conname
+      FROM pg_constraint con
+     WHERE con.contype IN ('p', 'u', 'x')
 )
 SELECT x.indexrelid                                                   AS oid,
        n.nspname                                                      AS schema,
@@ -125,6 +130,4 @@ SELECT x.indexrelid                                                   AS oid,
   JOIN pg_namespace tn ON tn.oid = x.table_namespace
   JOIN usage u ON u.indexrelid = x.indexrelid
   JOIN tables t ON t.indrelid = x.indrelid
-  LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x')
-                             AND con.conrelid = x.indrelid
- ORDER BY n.nspname, x.table_name, x.relname
+  LEFT JOIN cons con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid

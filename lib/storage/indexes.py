@@ -34,6 +34,9 @@ def catalog(db, soft_delete_only: bool = False) -> pd.DataFrame:
     frame = db.frame("index_catalog", {"soft_delete_columns": list(SOFT_DELETE_COLUMNS),
                                        "soft_delete_only": soft_delete_only})
     if not frame.empty:
+        # Ordered here, not in SQL: sorting 30,000 wide rows spilled to disk on the server. The names are
+        # compared by code point, as PostgreSQL's "C" collation of the name type does; the key is unique.
+        frame = frame.sort_values(["schema", "table_name", "name"], kind="stable", ignore_index=True)
         frame["size_ratio"] = frame["index_bytes"] / frame["table_bytes"].where(frame["table_bytes"] > 0)
         # Nothing but performance depends on these: no constraint, uniqueness or replica identity.
         frame["droppable"] = (~frame["is_unique"] & ~frame["is_primary"] & ~frame["is_exclusion"]
